@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * exponential backoff, and caches ids and schemas so that serializing and deserializing never call the
  * registry after the first record of a schema. Thread-safe.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaRegistry {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryClient.class);
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -48,6 +48,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers {@code schema} under {@code subject} (or finds it if already there) and returns its global id. Cached. */
+    @Override
     public int register(String subject, Schema schema) {
         Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
         Integer cached = ids.get(schema);
@@ -65,6 +66,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Looks up the id of {@code schema} under {@code subject} without registering it. Cached. */
+    @Override
     public int lookup(String subject, Schema schema) {
         Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
         Integer cached = ids.get(schema);
@@ -79,6 +81,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The schema with global id {@code id}. Cached forever: ids are immutable. */
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {

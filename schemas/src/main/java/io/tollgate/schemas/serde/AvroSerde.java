@@ -1,6 +1,7 @@
 package io.tollgate.schemas.serde;
 
 import io.tollgate.schemas.registry.RegistryConfig;
+import io.tollgate.schemas.registry.SchemaRegistry;
 import io.tollgate.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -41,7 +42,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Class<T> type;
     private final Schema readerSchema;
     private final SpecificDatumWriter<T> writer;
-    private SchemaRegistryClient client;
+    private SchemaRegistry client;
     private boolean isKey;
     private boolean autoRegister = true;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
@@ -53,7 +54,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     /** A ready-to-use value serde bound to {@code client}. */
-    public static <T extends SpecificRecord> AvroSerde<T> forValues(Class<T> type, SchemaRegistryClient client) {
+    public static <T extends SpecificRecord> AvroSerde<T> forValues(Class<T> type, SchemaRegistry client) {
         AvroSerde<T> serde = new AvroSerde<>(type);
         serde.client = client;
         return serde;
