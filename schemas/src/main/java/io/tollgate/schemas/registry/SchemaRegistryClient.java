@@ -32,6 +32,7 @@ public final class SchemaRegistryClient implements SchemaRegistry {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final RegistryConfig config;
+    private final String baseUrl;
     private final HttpClient http;
     private final String authorization;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
@@ -39,6 +40,7 @@ public final class SchemaRegistryClient implements SchemaRegistry {
 
     public SchemaRegistryClient(RegistryConfig config) {
         this.config = config;
+        this.baseUrl = withoutUserInfo(config.baseUrl());
         this.http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
         this.authorization = authorizationHeader(config);
     }
@@ -75,6 +77,9 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         }
         JsonNode answer = send("POST", "/subjects/" + enc(subject), schemaBody(schema));
         int id = answer.path("id").asInt(-1);
+        if (id < 0) {
+            throw new SchemaRegistryException(200, 0, "lookup answered without an id: " + answer);
+        }
         ids.put(schema, id);
         schemasById.putIfAbsent(id, schema);
         return id;
@@ -137,7 +142,7 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     }
 
     private JsonNode send(String method, String path, JsonNode body) {
-        URI uri = URI.create(config.baseUrl() + path);
+        URI uri = URI.create(baseUrl + path);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(config.requestTimeout())
                 .header("Accept", CONTENT_TYPE + ", application/json;q=0.9")
@@ -211,11 +216,21 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         if (config.bearerToken() != null) {
             return "Bearer " + config.bearerToken();
         }
-        String userInfo = config.basicAuthUserInfo() != null ? config.basicAuthUserInfo() : config.baseUrl().getRawUserInfo();
+        // getUserInfo() decodes, so "bob:p%40ss@host" authenticates as bob with password p@ss
+        String userInfo = config.basicAuthUserInfo() != null ? config.basicAuthUserInfo() : config.baseUrl().getUserInfo();
         if (userInfo != null) {
             return "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
         }
         return null;
+    }
+
+    /** Credentials in the URL go into the Authorization header only: never into request URIs, logs or errors. */
+    private static String withoutUserInfo(URI url) {
+        if (url.getRawUserInfo() == null) {
+            return url.toString();
+        }
+        return url.getScheme() + "://" + url.getRawAuthority().substring(url.getRawUserInfo().length() + 1)
+                + (url.getRawPath() == null ? "" : url.getRawPath());
     }
 
     private static String enc(String s) {
