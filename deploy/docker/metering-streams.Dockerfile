@@ -1,0 +1,28 @@
+# Image of metering-streams. Build from the repository root after `./mvnw -DskipTests package`:
+#   docker build -f deploy/docker/metering-streams.Dockerfile -t tollgate/metering-streams:0.1.0-SNAPSHOT .
+FROM eclipse-temurin:21-jre
+
+# curl only serves the HEALTHCHECK below; the Temurin images do not promise to ship it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
+
+# A fixed non-root uid, so Kubernetes runAsUser/fsGroup and volume ownership can name it.
+RUN groupadd --system --gid 10001 tollgate \
+    && useradd --system --uid 10001 --gid tollgate --home-dir /app --shell /usr/sbin/nologin tollgate
+
+# RocksDB state of the Kafka Streams tasks; mount a volume here so a restart does not restore from changelogs.
+RUN mkdir -p /var/lib/tollgate/streams-state && chown -R 10001:10001 /var/lib/tollgate
+ENV TOLLGATE_STATE_DIR=/var/lib/tollgate/streams-state
+
+WORKDIR /app
+COPY metering-streams/target/metering-streams.jar /app/metering-streams.jar
+
+USER 10001:10001
+# Inside a container the loopback default would make the service unreachable from other containers and pods.
+ENV TOLLGATE_STREAMS_HOST=0.0.0.0 \
+    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75.0"
+EXPOSE 8070
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD curl -fsS -o /dev/null http://127.0.0.1:8070/readyz || exit 1
+ENTRYPOINT ["java", "-jar", "/app/metering-streams.jar"]
