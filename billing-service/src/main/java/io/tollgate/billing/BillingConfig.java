@@ -30,6 +30,12 @@ public final class BillingConfig extends AbstractConfig {
     public static final String STALE_MAX_LAG = "tollgate.decision.stale.max.lag";
     public static final String STALE_POLICY = "tollgate.decision.stale.policy";
 
+    public static final String ADMIN_TOKENS = "tollgate.admin.tokens";
+    public static final String ACCOUNTS_TOPIC = "tollgate.billing.accounts.topic";
+    public static final String USAGE_HOURLY_TOPIC = "tollgate.billing.usage.hourly.topic";
+    public static final String ACCOUNTS_WRITE_TIMEOUT_MS = "tollgate.billing.accounts.write.timeout.ms";
+    public static final String USAGE_PAGE_MAX = "tollgate.finance.usage.page.max";
+
     public static final String ALLOW = "allow";
     public static final String DENY = "deny";
     public static final String FAIL_OPEN = "open";
@@ -98,6 +104,16 @@ public final class BillingConfig extends AbstractConfig {
 
     /** Settings of the accounts and finance packages. */
     private static ConfigDef accountSettings(ConfigDef def) {
-        return def;
+        return def
+                .define(ADMIN_TOKENS, Type.PASSWORD, "", Importance.HIGH,
+                        "Comma-separated bearer tokens accepted by the admin and finance endpoints; none configured refuses every call (401).")
+                .define(ACCOUNTS_TOPIC, Type.STRING, "billing.accounts", Importance.MEDIUM,
+                        "Topic of Avro AccountEvent records (plans, consumers, credit grants); billing-service is its only writer.")
+                .define(USAGE_HOURLY_TOPIC, Type.STRING, "usage.hourly", Importance.MEDIUM,
+                        "Topic of Avro UsageAggregate records, replicated into memory for the usage and invoice endpoints.")
+                .define(ACCOUNTS_WRITE_TIMEOUT_MS, Type.LONG, 15_000L, ConfigDef.Range.atLeast(100), Importance.LOW,
+                        "How long an accounts write waits for Kafka's acknowledgement before answering 503.")
+                .define(USAGE_PAGE_MAX, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.LOW,
+                        "Largest page of GET /v1/usage (the limit parameter); larger answers are paged with cursor/next.");
     }
 }
