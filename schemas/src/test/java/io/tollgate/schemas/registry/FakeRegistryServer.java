@@ -21,14 +21,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Answers for one method and path are served in order; the last one repeats. Anything unscripted gets
  * a 404 that names the request, so a test that calls the wrong path fails with a readable message.
  */
-final class FakeRegistryServer implements AutoCloseable {
-    record Request(String method, String rawPath, Headers headers, String body, long receivedNanos) {
-        String header(String name) {
+public final class FakeRegistryServer implements AutoCloseable {
+    public record Request(String method, String rawPath, Headers headers, String body, long receivedNanos) {
+        public String header(String name) {
             return headers.getFirst(name);
         }
     }
 
-    record Answer(int status, String contentType, String body) {
+    public record Answer(int status, String contentType, String body) {
     }
 
     private final HttpServer server;
@@ -39,7 +39,7 @@ final class FakeRegistryServer implements AutoCloseable {
         this.server = server;
     }
 
-    static FakeRegistryServer start() {
+    public static FakeRegistryServer start() {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             FakeRegistryServer fake = new FakeRegistryServer(server);
@@ -52,28 +52,28 @@ final class FakeRegistryServer implements AutoCloseable {
     }
 
     /** Base URL without a trailing slash, e.g. {@code http://127.0.0.1:40123}. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    FakeRegistryServer answer(String method, String rawPath, int status, String json) {
+    public FakeRegistryServer answer(String method, String rawPath, int status, String json) {
         return answer(method, rawPath, new Answer(status, "application/vnd.schemaregistry.v1+json", json));
     }
 
-    FakeRegistryServer answer(String method, String rawPath, Answer answer) {
+    public FakeRegistryServer answer(String method, String rawPath, Answer answer) {
         script.computeIfAbsent(method + " " + rawPath, k -> new ArrayDeque<>()).add(answer);
         return this;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    Request onlyRequest() {
+    public Request onlyRequest() {
         List<Request> all = requests();
         if (all.size() != 1) {
             throw new AssertionError("expected exactly one request, got " + all.size() + ": " + all);
