@@ -29,6 +29,7 @@ public final class BillingConfig extends AbstractConfig {
     public static final String STALE_AFTER_MS = "tollgate.decision.stale.after.ms";
     public static final String STALE_MAX_LAG = "tollgate.decision.stale.max.lag";
     public static final String STALE_POLICY = "tollgate.decision.stale.policy";
+    public static final String ADMISSION_TTL_MS = "tollgate.decision.admission.ttl.ms";
 
     public static final String ADMIN_TOKENS = "tollgate.admin.tokens";
     public static final String ACCOUNTS_TOPIC = "tollgate.billing.accounts.topic";
@@ -99,7 +100,9 @@ public final class BillingConfig extends AbstractConfig {
                         "The replica is stale when it lags the end of billing.balances by more than this many records.")
                 .define(STALE_POLICY, Type.STRING, FAIL_OPEN, ValidString.in(FAIL_OPEN, FAIL_CLOSED), Importance.HIGH,
                         "When the replica is stale: open (decide from the last known balance and local admissions) "
-                                + "or closed (deny with 403, reason stale_balance).");
+                                + "or closed (deny with 403, reason stale_balance).")
+                .define(ADMISSION_TTL_MS, Type.LONG, 300_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                        "How long a call this instance admitted counts against the balance when no newer balance covers it.");
     }
 
     /** Settings of the accounts and finance packages. */

@@ -2,13 +2,19 @@ package io.tollgate.billing;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.billing.decision.BalanceReplica;
+import io.tollgate.billing.decision.DecisionEndpoints;
+import io.tollgate.billing.decision.DecisionMetrics;
+import io.tollgate.billing.decision.DecisionService;
 import io.tollgate.runtime.Lifecycle;
-import io.tollgate.runtime.OpsRoutes;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
+import io.tollgate.runtime.OpsRoutes.Readiness;
+import io.tollgate.schemas.topics.Topics;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
 
 /** Entry point of billing-service: {@code java -jar billing-service/target/billing-service.jar}, configured by environment. */
 public final class BillingMain {
@@ -20,15 +26,47 @@ public final class BillingMain {
     public static void main(String[] args) throws Exception {
         BillingConfig config = BillingConfig.fromEnvironment();
         Lifecycle lifecycle = new Lifecycle("billing-service").installShutdownHook();
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Vertx vertx = Vertx.vertx();
-        lifecycle.register(() -> vertx.close().toCompletionStage().toCompletableFuture().join());
-        Router router = Router.router(vertx);
-        OpsRoutes.mount(router, metrics, OpsRoutes.Readiness::yes);
-        HttpServer server = vertx.createHttpServer().requestHandler(router)
-                .listen(config.getInt(BillingConfig.PORT), config.getString(BillingConfig.HOST))
-                .toCompletionStage().toCompletableFuture().join();
-        log.info("billing-service listening on {}:{}", config.getString(BillingConfig.HOST), server.actualPort());
+        try {
+            start(config, lifecycle);
+        } catch (RuntimeException e) {
+            log.error("billing-service failed to start", e);
+            lifecycle.close();
+            System.exit(1);
+        }
         lifecycle.awaitShutdown();
+    }
+
+    /** Starts every part of the service, registering each with {@code lifecycle}; returns the HTTP server. */
+    public static BillingServer start(BillingConfig config, Lifecycle lifecycle) {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Map<String, Object> kafka = new HashMap<>(config.kafkaClientOverrides());
+        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+
+        BalanceReplica replica = lifecycle.register(new BalanceReplica(
+                Topics.BILLING_BALANCES.withName(config.getString(BillingConfig.BALANCES_TOPIC)), kafka, config.schemaRegistryUrl(),
+                config.getLong(BillingConfig.STALE_AFTER_MS), config.getLong(BillingConfig.STALE_MAX_LAG), metrics,
+                System::currentTimeMillis)).start();
+
+        DecisionService decisions = new DecisionService(replica, replica, new DecisionService.Settings(
+                BillingConfig.ALLOW.equals(config.getString(BillingConfig.UNKNOWN_CONSUMER)),
+                BillingConfig.FAIL_CLOSED.equals(config.getString(BillingConfig.STALE_POLICY)),
+                config.getLong(BillingConfig.ADMISSION_TTL_MS)), System::currentTimeMillis);
+        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, new DecisionMetrics(metrics), config.identityHeaders(),
+                config.getString(BillingConfig.TOP_UP_URL), config.sharedSecret());
+
+        BillingServer server = lifecycle.register(BillingServer.start(config.getString(BillingConfig.HOST),
+                config.getInt(BillingConfig.PORT), config.getInt(BillingConfig.EVENT_LOOPS), metrics,
+                () -> readiness(replica.readiness()), endpoints, router -> { }));
+        log.info("billing-service listening on {}:{}", config.getString(BillingConfig.HOST), server.port());
+        return server;
+    }
+
+    private static Readiness readiness(Readiness... parts) {
+        for (Readiness part : parts) {
+            if (!part.ready()) {
+                return part;
+            }
+        }
+        return Readiness.yes();
     }
 }

@@ -1,0 +1,265 @@
+package io.tollgate.billing.decision;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tollgate.avro.Balance;
+import io.tollgate.runtime.OpsRoutes.Readiness;
+import io.tollgate.schemas.serde.AvroSerde;
+import io.tollgate.schemas.topics.TopicSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
+
+/**
+ * The local replica of {@code billing.balances}: one consumer without a group that is assigned every partition,
+ * reads from the beginning and polls forever into a map, so that decisions never leave the process. A tombstone
+ * removes the consumer. Ready once it has read up to the end offsets it saw at start-up. Stale when its last poll
+ * that reached the end of every partition is older than {@code staleAfterMillis}, or when it lags by more than
+ * {@code staleMaxLag} records; both are exposed as metrics.
+ */
+public final class BalanceReplica implements BalanceReader, Freshness, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BalanceReplica.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
+    private static final long END_CHECK_INTERVAL_MS = 250;
+
+    private final TopicSpec topic;
+    private final Map<String, Object> kafkaProperties;
+    private final String registryUrl;
+    private final long staleAfterMillis;
+    private final long staleMaxLag;
+    private final LongSupplier clock;
+    private final ConcurrentHashMap<String, BalanceView> balances = new ConcurrentHashMap<>();
+    private final Counter undecodable;
+    private final Thread thread;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile boolean running = true;
+    private volatile boolean caughtUpOnce;
+    private volatile long lagRecords = -1;
+    private volatile long lastCaughtUpMillis = -1;
+    private volatile long startupEndTotal = -1;
+    private volatile long startupReadTotal;
+
+    public BalanceReplica(TopicSpec topic, Map<String, Object> kafkaProperties, String registryUrl,
+                          long staleAfterMillis, long staleMaxLag, MeterRegistry metrics, LongSupplier clock) {
+        this.topic = topic;
+        this.kafkaProperties = Map.copyOf(kafkaProperties);
+        this.registryUrl = registryUrl;
+        this.staleAfterMillis = staleAfterMillis;
+        this.staleMaxLag = staleMaxLag;
+        this.clock = clock;
+        this.undecodable = Counter.builder("tollgate.decision.replica.undecodable")
+                .description("Balance records that could not be decoded and were skipped").register(metrics);
+        Gauge.builder("tollgate.decision.replica.lag.records", this, r -> r.lagRecords)
+                .description("Records of billing.balances not yet read by the replica (-1 before the first check)").register(metrics);
+        Gauge.builder("tollgate.decision.replica.staleness.seconds", this, r -> r.stalenessMillis(r.clock.getAsLong()) / 1000.0)
+                .description("Seconds since the replica last reached the end of billing.balances").register(metrics);
+        Gauge.builder("tollgate.decision.replica.consumers", balances, Map::size)
+                .description("Consumers with a balance in the replica").register(metrics);
+        this.thread = new Thread(this::run, "balance-replica");
+        this.thread.setDaemon(true);
+    }
+
+    public BalanceReplica start() {
+        thread.start();
+        return this;
+    }
+
+    @Override
+    public Optional<BalanceView> get(String consumer) {
+        return Optional.ofNullable(balances.get(consumer));
+    }
+
+    public int size() {
+        return balances.size();
+    }
+
+    @Override
+    public boolean isStale(long nowMillis) {
+        long lag = lagRecords;
+        return stalenessMillis(nowMillis) > staleAfterMillis || lag < 0 || lag > staleMaxLag;
+    }
+
+    /** Milliseconds since the last poll that reached the end; {@code Long.MAX_VALUE} before the first one. */
+    public long stalenessMillis(long nowMillis) {
+        long last = lastCaughtUpMillis;
+        return last < 0 ? Long.MAX_VALUE : Math.max(0, nowMillis - last);
+    }
+
+    public long lagRecords() {
+        return lagRecords;
+    }
+
+    public Readiness readiness() {
+        if (caughtUpOnce) {
+            return Readiness.yes();
+        }
+        long end = startupEndTotal;
+        return Readiness.notReady(end < 0
+                ? "connecting to Kafka to replicate " + topic.name()
+                : "replicating " + topic.name() + ": " + startupReadTotal + " of " + end + " records");
+    }
+
+    private void run() {
+        try {
+            ensureTopic();
+            Map<String, Object> props = new HashMap<>(kafkaProperties);
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "billing-balance-replica");
+            AvroSerde<Balance> serde = AvroSerde.forValues(Balance.class, registryUrl);
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer = c;
+                List<TopicPartition> partitions = partitions(c);
+                c.assign(partitions);
+                c.seekToBeginning(partitions);
+                Map<TopicPartition, Long> startupEnd = c.endOffsets(partitions, Duration.ofSeconds(30));
+                startupEndTotal = startupEnd.values().stream().mapToLong(Long::longValue).sum();
+                log.info("replicating {} ({} partitions, {} records to catch up)", topic.name(), partitions.size(), startupEndTotal);
+                long nextEndCheck = 0;
+                while (running) {
+                    ConsumerRecords<String, byte[]> records = c.poll(POLL);
+                    long now = clock.getAsLong();
+                    for (ConsumerRecord<String, byte[]> record : records) {
+                        apply(record, serde, now);
+                    }
+                    if (!caughtUpOnce) {
+                        checkStartup(c, startupEnd);
+                    }
+                    if (now >= nextEndCheck || records.isEmpty()) {
+                        checkLag(c, partitions, now);
+                        nextEndCheck = now + END_CHECK_INTERVAL_MS;
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                log.error("balance replica woken up unexpectedly", e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | ExecutionException e) {
+            log.error("balance replica stopped: decisions keep the last known balances and report them stale", e);
+        } finally {
+            consumer = null;
+        }
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record, AvroSerde<Balance> serde, long now) {
+        if (record.key() == null) {
+            undecodable.increment();
+            return;
+        }
+        if (record.value() == null) {
+            balances.remove(record.key());
+            return;
+        }
+        try {
+            balances.put(record.key(), new BalanceView(serde.deserialize(record.topic(), record.value()), now));
+        } catch (RuntimeException e) {
+            undecodable.increment();
+            log.warn("skipping undecodable balance {}-{}@{} for {}: {}", record.topic(), record.partition(), record.offset(),
+                    record.key(), e.getMessage());
+        }
+    }
+
+    private void checkStartup(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> startupEnd) {
+        boolean done = true;
+        long read = 0;
+        for (Map.Entry<TopicPartition, Long> e : startupEnd.entrySet()) {
+            long position = c.position(e.getKey());
+            read += Math.min(position, e.getValue());
+            done &= position >= e.getValue();
+        }
+        startupReadTotal = read;
+        if (done) {
+            caughtUpOnce = true;
+            log.info("balance replica caught up: {} consumers", balances.size());
+        }
+    }
+
+    private void checkLag(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions, long now) {
+        try {
+            Map<TopicPartition, Long> end = c.endOffsets(partitions, END_OFFSETS_TIMEOUT);
+            long lag = 0;
+            for (TopicPartition tp : partitions) {
+                lag += Math.max(0, end.get(tp) - c.position(tp));
+            }
+            lagRecords = lag;
+            if (lag == 0) {
+                lastCaughtUpMillis = now;
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            log.debug("cannot read end offsets of {}: {}", topic.name(), e.getMessage());
+        }
+    }
+
+    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) throws InterruptedException {
+        while (running) {
+            List<PartitionInfo> infos = c.partitionsFor(topic.name(), Duration.ofSeconds(30));
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            log.info("waiting for topic {}", topic.name());
+            Thread.sleep(500);
+        }
+        throw new InterruptedException("closed while waiting for " + topic.name());
+    }
+
+    /** Creates the topic as the contract describes it when missing, so the service starts before metering-streams. */
+    private void ensureTopic() throws InterruptedException, ExecutionException {
+        Map<String, Object> props = new HashMap<>(kafkaProperties);
+        props.keySet().retainAll(AdminClientConfig.configNames());
+        try (Admin admin = Admin.create(props)) {
+            if (admin.listTopics().names().get().contains(topic.name())) {
+                return;
+            }
+            Map<String, String> configs = new HashMap<>(topic.configs());
+            configs.put("cleanup.policy", topic.cleanupPolicy());
+            admin.createTopics(List.of(new NewTopic(topic.name(), Optional.of(topic.partitions()), Optional.empty()).configs(configs)))
+                    .all().get();
+            log.info("created topic {}", topic.name());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.tollgate.billing.decision;
+
+import io.tollgate.avro.Balance;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Decides one call for one consumer from the local replica, counting what this instance admitted since the
+ * consumer's latest balance ({@link LocalAdmissions}), so that a burst between two balance updates cannot spend
+ * more than the balance shows. Memory only; safe to call from every event loop at once (per-consumer lock).
+ */
+public final class DecisionService {
+    private final BalanceReader balances;
+    private final Freshness freshness;
+    private final Settings settings;
+    private final LongSupplier clock;
+    private final ConcurrentHashMap<String, LocalAdmissions> admissions = new ConcurrentHashMap<>();
+    private volatile CurrentPeriods periods;
+    private volatile long periodsValidUntil;
+
+    /**
+     * @param allowUnknownConsumers allow (200) a consumer without a balance instead of 403 {@code unknown_consumer}
+     * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica is stale instead of deciding
+     *                              from the last known balance
+     * @param admissionTtlMillis    how long an admission counts when no balance ever covers it
+     */
+    public record Settings(boolean allowUnknownConsumers, boolean failClosedWhenStale, long admissionTtlMillis) {
+        public static Settings defaults() {
+            return new Settings(false, false, 300_000L);
+        }
+    }
+
+    /** A decision and the balance it used ({@code view} null for a consumer without one). */
+    public record Outcome(String consumer, BalanceView view, Decision decision) {
+        public boolean allowed() {
+            return decision.allowed();
+        }
+    }
+
+    public DecisionService(BalanceReader balances, Freshness freshness, Settings settings, LongSupplier clock) {
+        this.balances = balances;
+        this.freshness = freshness;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public Outcome decide(String consumer, Estimate estimate) {
+        long now = clock.getAsLong();
+        BalanceView view = balances.get(consumer).orElse(null);
+        if (settings.failClosedWhenStale() && freshness.isStale(now)) {
+            return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
+                    view == null ? 0 : view.balance().getRemainingMicros(),
+                    "The balance replica is behind billing.balances beyond the configured bound; decisions fail closed."));
+        }
+        if (view == null) {
+            return new Outcome(consumer, null, settings.allowUnknownConsumers()
+                    ? Decision.allow(0, 0)
+                    : Decision.deny(Reason.UNKNOWN_CONSUMER, 0, "No balance is known for consumer " + consumer + "."));
+        }
+        Balance balance = view.balance();
+        LocalAdmissions admitted = admissionsOf(consumer);
+        Decision decision;
+        synchronized (admitted) {
+            admitted.settle(coveredUpTo(balance), now - settings.admissionTtlMillis());
+            decision = DecisionRules.decide(balance, estimate, admitted, periodsAt(now));
+            if (decision.allowed()) {
+                admitted.admit(now, decision.costMicros(), estimate.effective());
+            }
+        }
+        return new Outcome(consumer, view, decision);
+    }
+
+    /** Admissions not yet covered by a balance, for one consumer (tests and metrics). */
+    public int pendingAdmissions(String consumer) {
+        LocalAdmissions admitted = admissions.get(consumer);
+        if (admitted == null) {
+            return 0;
+        }
+        synchronized (admitted) {
+            return admitted.size();
+        }
+    }
+
+    /** Events up to this time are in the balance: its last event time, else its update time. */
+    static long coveredUpTo(Balance balance) {
+        return balance.getLastEventTime() != null ? balance.getLastEventTime().toEpochMilli() : balance.getUpdatedAt().toEpochMilli();
+    }
+
+    private LocalAdmissions admissionsOf(String consumer) {
+        LocalAdmissions admitted = admissions.get(consumer);
+        if (admitted == null) {
+            LocalAdmissions created = new LocalAdmissions();
+            admitted = admissions.putIfAbsent(consumer, created);
+            if (admitted == null) {
+                admitted = created;
+            }
+        }
+        return admitted;
+    }
+
+    private CurrentPeriods periodsAt(long now) {
+        CurrentPeriods current = periods;
+        if (current == null || now >= periodsValidUntil || now < periodsValidUntil - 1_000) {
+            current = CurrentPeriods.at(now);
+            periods = current;
+            periodsValidUntil = now - Math.floorMod(now, 1_000L) + 1_000;
+        }
+        return current;
+    }
+}
