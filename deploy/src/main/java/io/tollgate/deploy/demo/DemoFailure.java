@@ -1,0 +1,12 @@
+package io.tollgate.deploy.demo;
+
+/** The demo cannot go on, or its final checks failed; the message says what a newcomer should know. */
+final class DemoFailure extends RuntimeException {
+    DemoFailure(String message) {
+        super(message);
+    }
+
+    DemoFailure(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
