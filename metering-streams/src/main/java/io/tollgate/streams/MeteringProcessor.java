@@ -1,0 +1,306 @@
+package io.tollgate.streams;
+
+import io.tollgate.avro.AccountEvent;
+import io.tollgate.avro.Balance;
+import io.tollgate.avro.ConsumerUpdated;
+import io.tollgate.avro.CreditsGranted;
+import io.tollgate.avro.DeadLetter;
+import io.tollgate.avro.PlanDefined;
+import io.tollgate.avro.UsageAggregate;
+import io.tollgate.avro.UsageEvent;
+import io.tollgate.schemas.serde.AvroSerde;
+import io.tollgate.streams.errors.DeadLetters;
+import io.tollgate.streams.ledger.HourCharge;
+import io.tollgate.streams.ledger.Ledgers;
+import io.tollgate.streams.state.ConsumerLedger;
+import io.tollgate.streams.state.HourTotals;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Dedup, rating, balances and hourly totals of the consumers of one partition. The DSL cannot say it: one
+ * event touches the dedup window, the consumer's ledger and its hours, and outputs are coalesced.
+ *
+ * <p>Outputs are not written per event: a changed balance or hour is marked in {@code pending-outputs} (a
+ * logged store, so a mark committed with its state change survives a crash) and published by a wall-clock
+ * punctuator every flush interval, inside the same transaction as the state it reads.
+ */
+final class MeteringProcessor implements Processor<String, SpecificRecord, Object, Object> {
+    private static final Logger log = LoggerFactory.getLogger(MeteringProcessor.class);
+    private static final String CLOCK_KEY = "usage-stream-time";
+    private static final char SEP = '\u0000';
+    private static final String BALANCE_MARK = "b" + SEP;
+    private static final String HOUR_MARK = "h" + SEP;
+
+    private final MeteringTopology.Settings settings;
+    private final AvroSerde<UsageEvent> usageSerde;
+    private final long windowMs;
+    private final Set<String> pending = new LinkedHashSet<>();
+
+    private ProcessorContext<Object, Object> context;
+    private WindowStore<String, Long> dedup;
+    private KeyValueStore<String, Long> clock;
+    private KeyValueStore<String, ConsumerLedger> ledgers;
+    private WindowStore<String, HourTotals> hourly;
+    private KeyValueStore<String, PlanDefined> plans;
+    private KeyValueStore<String, Long> grants;
+    private KeyValueStore<String, Long> pendingStore;
+
+    MeteringProcessor(MeteringTopology.Settings settings, AvroSerde<UsageEvent> usageSerde) {
+        this.settings = settings;
+        this.usageSerde = usageSerde;
+        this.windowMs = settings.dedupWindow().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+        dedup = context.getStateStore(MeteringTopology.DEDUP_STORE);
+        clock = context.getStateStore(MeteringTopology.CLOCK_STORE);
+        ledgers = context.getStateStore(MeteringTopology.LEDGER_STORE);
+        hourly = context.getStateStore(MeteringTopology.HOURLY_STORE);
+        plans = context.getStateStore(MeteringTopology.PLANS_STORE);
+        grants = context.getStateStore(MeteringTopology.GRANTS_STORE);
+        pendingStore = context.getStateStore(MeteringTopology.PENDING_STORE);
+        pending.clear();
+        try (KeyValueIterator<String, Long> marks = pendingStore.all()) {
+            marks.forEachRemaining(mark -> pending.add(mark.key));
+        }
+        Duration interval = settings.flushInterval();
+        context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        if (record.value() instanceof UsageEvent event) {
+            onUsage(record.key(), event);
+        } else if (record.value() instanceof AccountEvent event) {
+            onAccount(event);
+        }
+    }
+
+    private void onUsage(String key, UsageEvent event) {
+        long eventTime = event.getEventTime().toEpochMilli();
+        Long seenTime = clock.get(CLOCK_KEY);
+        long streamTime = seenTime == null ? eventTime : Math.max(seenTime, eventTime);
+        if (seenTime == null || eventTime > seenTime) {
+            clock.put(CLOCK_KEY, eventTime);
+        }
+        if (eventTime < streamTime - windowMs) {
+            deadLetter(key, event, DeadLetters.STAGE_TOO_LATE, "event time " + event.getEventTime() + " is older than stream time "
+                    + Instant.ofEpochMilli(streamTime) + " minus the dedup window " + settings.dedupWindow());
+            return;
+        }
+        for (Map.Entry<String, Long> meter : event.getMeters().entrySet()) {
+            if (meter.getValue() == null || meter.getValue() < 0) {
+                deadLetter(key, event, DeadLetters.STAGE_INVALID, "meter " + meter.getKey() + " has negative units");
+                return;
+            }
+        }
+        String identity = event.getSource() + SEP + event.getId();
+        try (WindowStoreIterator<Long> seen = dedup.fetch(identity, Math.max(0, eventTime - windowMs), eventTime + windowMs)) {
+            if (seen.hasNext()) {
+                return;
+            }
+        }
+        dedup.put(identity, eventTime, eventTime);
+
+        String consumer = key != null ? key : event.getConsumer();
+        ConsumerLedger ledger = ledgerOf(consumer);
+        Ledgers.closePeriods(ledger, streamTime, windowMs);
+        for (HourCharge charge : Ledgers.applyUsage(ledger, planOf(ledger), eventTime, event.getMeters())) {
+            book(consumer, charge);
+        }
+        changed(ledger, eventTime);
+    }
+
+    private void onAccount(AccountEvent event) {
+        long time = event.getTime().toEpochMilli();
+        Object payload = event.getPayload();
+        if (payload instanceof PlanDefined plan) {
+            onPlan(plan, time);
+        } else if (payload instanceof ConsumerUpdated update) {
+            ConsumerLedger ledger = ledgerOf(update.getConsumer());
+            if (Ledgers.applyConsumerUpdated(ledger, update)) {
+                rerate(ledger, time);
+            } else {
+                Ledgers.advancePeriod(ledger, time);
+            }
+            changed(ledger, time);
+        } else if (payload instanceof CreditsGranted grant) {
+            ConsumerLedger ledger = ledgerOf(grant.getConsumer());
+            String grantKey = grant.getConsumer() + SEP + grant.getIdempotencyKey();
+            if (grants.get(grantKey) != null) {
+                mark(BALANCE_MARK + ledger.getConsumer());
+                return;
+            }
+            grants.put(grantKey, grant.getAmountMicros());
+            ledger.setGrantedMicros(Math.addExact(ledger.getGrantedMicros(), grant.getAmountMicros()));
+            Ledgers.advancePeriod(ledger, time);
+            changed(ledger, time);
+        }
+    }
+
+    private void onPlan(PlanDefined plan, long time) {
+        if (plan.equals(plans.get(plan.getPlan()))) {
+            return;
+        }
+        plans.put(plan.getPlan(), plan);
+        List<ConsumerLedger> affected = new ArrayList<>();
+        try (KeyValueIterator<String, ConsumerLedger> all = ledgers.all()) {
+            all.forEachRemaining(entry -> {
+                if (plan.getPlan().equals(entry.value.getPlan())) {
+                    affected.add(entry.value);
+                }
+            });
+        }
+        for (ConsumerLedger ledger : affected) {
+            rerate(ledger, time);
+            changed(ledger, time);
+        }
+    }
+
+    private void rerate(ConsumerLedger ledger, long time) {
+        String consumer = ledger.getConsumer();
+        List<HourCharge> changes = Ledgers.rerate(ledger, planOf(ledger), clock.get(CLOCK_KEY), windowMs, time,
+                (meter, from, to) -> readHours(consumer, meter, from, to));
+        for (HourCharge change : changes) {
+            book(consumer, change);
+        }
+    }
+
+    private NavigableMap<Long, HourTotals> readHours(String consumer, String meter, long fromHour, long toHour) {
+        NavigableMap<Long, HourTotals> hours = new TreeMap<>();
+        try (WindowStoreIterator<HourTotals> it = hourly.fetch(consumer + SEP + meter, Math.max(0, fromHour), toHour)) {
+            while (it.hasNext()) {
+                KeyValue<Long, HourTotals> hour = it.next();
+                hours.put(hour.key, hour.value);
+            }
+        }
+        return hours;
+    }
+
+    private void book(String consumer, HourCharge charge) {
+        String key = consumer + SEP + charge.meter();
+        HourTotals totals = hourly.fetch(key, charge.hourStart());
+        if (totals == null) {
+            totals = new HourTotals(0L, 0L, 0L);
+        }
+        totals.setUnits(Math.addExact(totals.getUnits(), charge.units()));
+        totals.setEvents(totals.getEvents() + charge.events());
+        totals.setAmountMicros(Math.addExact(totals.getAmountMicros(), charge.amountMicros()));
+        hourly.put(key, totals, charge.hourStart());
+        mark(HOUR_MARK + key + SEP + charge.hourStart());
+    }
+
+    private ConsumerLedger ledgerOf(String consumer) {
+        ConsumerLedger ledger = ledgers.get(consumer);
+        return ledger != null ? ledger : Ledgers.newLedger(consumer, context.currentSystemTimeMs());
+    }
+
+    private PlanDefined planOf(ConsumerLedger ledger) {
+        return ledger.getPlan() == null ? null : plans.get(ledger.getPlan());
+    }
+
+    private void changed(ConsumerLedger ledger, long eventTime) {
+        ledger.setVersion(ledger.getVersion() + 1);
+        ledger.setLastEventTime(eventTime);
+        ledger.setUpdatedAt(context.currentSystemTimeMs());
+        ledgers.put(ledger.getConsumer(), ledger);
+        mark(BALANCE_MARK + ledger.getConsumer());
+    }
+
+    private void mark(String output) {
+        if (pending.add(output)) {
+            pendingStore.put(output, context.currentSystemTimeMs());
+        }
+    }
+
+    private void flush() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        Map<String, PlanDefined> planCache = new HashMap<>();
+        for (String output : pending) {
+            if (output.startsWith(BALANCE_MARK)) {
+                publishBalance(output.substring(BALANCE_MARK.length()), planCache);
+            } else {
+                publishHour(output.substring(HOUR_MARK.length()), planCache, now);
+            }
+            pendingStore.delete(output);
+        }
+        pending.clear();
+    }
+
+    private void publishBalance(String consumer, Map<String, PlanDefined> planCache) {
+        ConsumerLedger ledger = ledgers.get(consumer);
+        if (ledger == null) {
+            return;
+        }
+        Balance balance = Ledgers.toBalance(ledger, cachedPlan(ledger, planCache));
+        context.forward(new Record<>(consumer, balance, ledger.getUpdatedAt()), MeteringTopology.BALANCES_SINK);
+    }
+
+    private void publishHour(String hourKey, Map<String, PlanDefined> planCache, long now) {
+        int consumerEnd = hourKey.indexOf(SEP);
+        int meterEnd = hourKey.lastIndexOf(SEP);
+        String consumer = hourKey.substring(0, consumerEnd);
+        String meter = hourKey.substring(consumerEnd + 1, meterEnd);
+        long hourStart = Long.parseLong(hourKey.substring(meterEnd + 1));
+        HourTotals totals = hourly.fetch(hourKey.substring(0, meterEnd), hourStart);
+        if (totals == null) {
+            return;
+        }
+        ConsumerLedger ledger = ledgers.get(consumer);
+        PlanDefined plan = ledger == null ? null : cachedPlan(ledger, planCache);
+        UsageAggregate aggregate = UsageAggregate.newBuilder()
+                .setConsumer(consumer)
+                .setMeter(meter)
+                .setHourStart(Instant.ofEpochMilli(hourStart))
+                .setUnits(totals.getUnits())
+                .setEvents(totals.getEvents())
+                .setAmountMicros(totals.getAmountMicros())
+                .setCurrency(plan == null ? null : plan.getCurrency())
+                .setUpdatedAt(Instant.ofEpochMilli(now))
+                .build();
+        context.forward(new Record<>(consumer, aggregate, now), MeteringTopology.HOURLY_SINK);
+    }
+
+    private PlanDefined cachedPlan(ConsumerLedger ledger, Map<String, PlanDefined> planCache) {
+        return ledger.getPlan() == null ? null : planCache.computeIfAbsent(ledger.getPlan(), plans::get);
+    }
+
+    private void deadLetter(String key, UsageEvent event, String stage, String reason) {
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        String topic = source == null ? settings.topics().usageEvents() : source.topic();
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        DeadLetter letter = DeadLetters.of(topic, source == null ? null : source.partition(), source == null ? null : source.offset(),
+                stage, reason, keyBytes, usageSerde.serialize(topic, event), context.currentSystemTimeMs());
+        log.debug("dead letter {}: {}", stage, reason);
+        context.forward(new Record<>(keyBytes, letter, event.getEventTime().toEpochMilli()), MeteringTopology.DEAD_LETTER_SINK);
+    }
+}
