@@ -3,6 +3,7 @@ package io.tollgate.schemas.money;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.util.regex.Pattern;
 
 /**
  * Money inside Tollgate is a {@code long} of micro-units (1e-6 of the currency); unit prices are
@@ -18,6 +19,10 @@ public final class Money {
     public static final long NANOS_PER_UNIT = 1_000_000_000L;
     private static final int MICRO_SCALE = 6;
     private static final int NANO_SCALE = 9;
+    /** ASCII digits only: BigDecimal alone would also accept other scripts' digits ("١٢" is 12). */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    /** Longer than any long with 9 decimals and some trailing zeros; BigDecimal parsing is quadratic in the length. */
+    private static final int MAX_LENGTH = 64;
 
     private Money() {
     }
@@ -45,7 +50,7 @@ public final class Money {
         return Math.max(0, units - Math.max(0, included));
     }
 
-    /** Parses a decimal string ("25.00", "0.002") to micro-units; rejects more than 6 decimals and negatives unless allowed. */
+    /** Parses a decimal string ("25.00", "0.002") to micro-units; rejects negatives, more than 6 decimals and non-ASCII digits. */
     public static long parseMicros(String text) {
         return parseScaled(text, MICRO_SCALE);
     }
@@ -59,9 +64,16 @@ public final class Money {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("must be a decimal string");
         }
+        String trimmed = text.trim();
+        if (trimmed.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("too long for an amount: " + trimmed.length() + " characters");
+        }
+        if (!DECIMAL.matcher(trimmed).matches()) {
+            throw new IllegalArgumentException("not a decimal number: " + text);
+        }
         BigDecimal value;
         try {
-            value = new BigDecimal(text.trim());
+            value = new BigDecimal(trimmed);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a decimal number: " + text);
         }
