@@ -1,11 +1,10 @@
 package io.tollgate.ingest.format;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,7 +15,7 @@ import java.util.List;
  * the single top-level object, or (where the format allows it) each value of newline-delimited JSON.
  */
 public final class JsonBodies {
-    private static final ObjectReader READER = new ObjectMapper().readerFor(JsonNode.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private JsonBodies() {
     }
@@ -73,9 +72,9 @@ public final class JsonBodies {
 
     private static List<JsonNode> roots(byte[] body) throws MalformedBodyException {
         List<JsonNode> roots = new ArrayList<>(1);
-        try (MappingIterator<JsonNode> values = READER.readValues(body)) {
-            while (values.hasNextValue()) {
-                roots.add(values.nextValue());
+        try (JsonParser parser = JSON.createParser(body)) {
+            while (parser.nextToken() != null) {
+                roots.add(JSON.readTree(parser));
             }
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
