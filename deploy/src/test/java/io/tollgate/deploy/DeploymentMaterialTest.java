@@ -93,6 +93,7 @@ class DeploymentMaterialTest {
         assertThat(env.path("QUARKUS_HTTP_PORT").asText()).isEqualTo("8081");
         assertThat(env.path("APICURIO_STORAGE_KIND").asText()).isEqualTo("kafkasql");
         assertThat(env.path("APICURIO_KAFKASQL_BOOTSTRAP_SERVERS").asText()).isEqualTo(composeBootstrap());
+        assertThat(env.path("APICURIO_CCOMPAT_USE_CANONICAL_HASH").asText()).isEqualTo("true");
         assertThat(registry.path("depends_on").path("kafka").path("condition").asText()).isEqualTo("service_healthy");
         assertThat(String.join(" ", strings(registry.path("healthcheck").path("test")))).contains("/health/ready");
     }
@@ -270,8 +271,13 @@ class DeploymentMaterialTest {
         assertThat(url.group(3)).isEqualTo(REGISTRY_PATH);
         assertThat(named("Service", url.group(1)).path("spec").path("ports").findValuesAsText("port"))
                 .contains(url.group(2));
-        assertThat(named("Deployment", url.group(1)).path("spec").path("template").path("spec").path("containers").get(0)
-                .path("image").asText()).startsWith("apicurio/apicurio-registry:3.");
+        JsonNode registry = named("Deployment", url.group(1)).path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        assertThat(registry.path("image").asText()).startsWith("apicurio/apicurio-registry:3.");
+        assertThat(env(registry).get("APICURIO_STORAGE_KIND").path("value").asText()).isEqualTo("kafkasql");
+        assertThat(env(registry).get("APICURIO_KAFKASQL_BOOTSTRAP_SERVERS").path("value").asText())
+                .isEqualTo(configMapValue("KAFKA_BOOTSTRAP_SERVERS"));
+        assertThat(env(registry).get("APICURIO_CCOMPAT_USE_CANONICAL_HASH").path("value").asText()).isEqualTo("true");
         for (String module : SERVICE_PORTS.keySet()) {
             JsonNode container = podOf(module).path("spec").path("containers").get(0);
             assertThat(container.path("envFrom").findValuesAsText("name")).as(module).contains(configMap);
