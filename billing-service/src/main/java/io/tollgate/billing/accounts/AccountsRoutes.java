@@ -29,19 +29,19 @@ public final class AccountsRoutes {
 
     public void mount(Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
-        router.put("/v1/plans/:id").handler(auth).handler(body).handler(ctx ->
+        router.put("/v1/plans/:id").handler(body).handler(auth).handler(ctx ->
                 write(ctx, json -> service.putPlan(ctx.pathParam("id"), json), w -> AccountJson.plan(w.stored()), w -> w.created() ? 201 : 200));
         router.get("/v1/plans/:id").handler(auth).handler(ctx -> service.state().plan(ctx.pathParam("id")).ifPresentOrElse(
                 plan -> HttpAnswers.json(ctx, 200, AccountJson.plan(plan)),
                 () -> HttpAnswers.notFound(ctx, "no plan named " + ctx.pathParam("id"))));
 
-        router.put("/v1/consumers/:id").handler(auth).handler(body).handler(ctx ->
+        router.put("/v1/consumers/:id").handler(body).handler(auth).handler(ctx ->
                 write(ctx, json -> service.putConsumer(ctx.pathParam("id"), json), w -> AccountJson.consumer(w.stored()), w -> w.created() ? 201 : 200));
         router.get("/v1/consumers/:id").handler(auth).handler(ctx -> service.state().consumer(ctx.pathParam("id")).ifPresentOrElse(
                 consumer -> HttpAnswers.json(ctx, 200, AccountJson.consumer(consumer)),
                 () -> HttpAnswers.notFound(ctx, "no consumer named " + ctx.pathParam("id"))));
 
-        router.post("/v1/consumers/:id/credits").handler(auth).handler(body).handler(ctx ->
+        router.post("/v1/consumers/:id/credits").handler(body).handler(auth).handler(ctx ->
                 write(ctx, json -> service.grantCredits(ctx.pathParam("id"), json), w -> AccountJson.credit(w.stored()), w -> w.created() ? 201 : 200));
 
         router.get("/v1/consumers/:id/balance").handler(auth).handler(this::balance);
