@@ -97,7 +97,7 @@ public final class FinanceRoutes {
         }
         String limitText = query.get("limit");
         try {
-            limit = limitText == null ? DEFAULT_LIMIT : Integer.parseInt(limitText);
+            limit = limitText == null ? Math.min(DEFAULT_LIMIT, maxLimit) : Integer.parseInt(limitText);
         } catch (NumberFormatException e) {
             throw InvalidRequest.of("limit", "must be a whole number");
         }
