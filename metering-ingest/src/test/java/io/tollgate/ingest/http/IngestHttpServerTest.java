@@ -1,0 +1,332 @@
+package io.tollgate.ingest.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.avro.UsageEvent;
+import io.tollgate.ingest.IngestConfig;
+import io.tollgate.ingest.IngestMetrics;
+import io.tollgate.runtime.OpsRoutes;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IngestHttpServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant NOW = Instant.parse("2026-11-21T10:00:05Z");
+    private static final String KONG_RECORD = """
+            {"request": {"id": "k-1", "method": "GET", "uri": "/orders?x=1", "size": 139},
+             "response": {"status": 200, "size": 9982}, "source": "upstream", "started_at": 1726783839538,
+             "service": {"name": "orders"}, "route": {"name": "list-orders"}, "consumer": {"id": "u-1", "custom_id": "acme"}}
+            """;
+
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final FakePublisher publisher = new FakePublisher();
+    private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private int port;
+
+    @AfterEach
+    void stop() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    private void start(Map<String, Object> settings) throws Exception {
+        Map<String, Object> all = new HashMap<>(settings);
+        all.put(IngestConfig.PORT, 0);
+        IngestConfig config = new IngestConfig(all);
+        IngestHttpServer server = new IngestHttpServer(vertx, config, publisher, new IngestMetrics(prometheus), prometheus,
+                OpsRoutes.Readiness::yes, Clock.fixed(NOW, ZoneOffset.UTC));
+        HttpServer http = server.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        port = http.actualPort();
+    }
+
+    private HttpResponse<String> post(String path, String contentType, String body, String... headers) throws Exception {
+        return post(path, contentType, body.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    private HttpResponse<String> post(String path, String contentType, byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return JSON.readTree(text);
+    }
+
+    @Test
+    void acceptsACanonicalBatchOnlyAfterEveryEventIsPublished() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> response = post("/v1/events", "application/json; charset=utf-8", """
+                [{"id": "e1", "consumer": "acme", "meters": {"input_tokens": "1.2e3"}},
+                 {"id": "e2", "consumer": "globex", "time": "2026-11-21T09:00:00Z"}]
+                """);
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(json(response.body())).isEqualTo(json("{\"accepted\": 2, \"skipped\": 0}"));
+        assertThat(publisher.published()).extracting(UsageEvent::getId, UsageEvent::getConsumer, UsageEvent::getEventTime)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("e1", "acme", NOW),
+                        org.assertj.core.groups.Tuple.tuple("e2", "globex", Instant.parse("2026-11-21T09:00:00Z")));
+        assertThat(publisher.published().get(0).getMeters()).isEqualTo(Map.of("input_tokens", 1200L));
+    }
+
+    @Test
+    void rejectsBatchWithInvalidEventsNamingIndexFieldAndReasonAndPublishesNothing() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> response = post("/v1/events", "application/json", """
+                [{"id": "e0", "consumer": "acme"}, {"id": "e1", "consumer": "acme"}, {"id": "e2", "consumer": "acme"},
+                 {"id": "e3"}, {"id": "e4", "consumer": "acme", "meters": {"requests": -1}}]
+                """);
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/invalid-events", "title": "Invalid events", "status": 400,
+                 "detail": "2 of 5 events are invalid; nothing was published.",
+                 "errors": [{"index": 3, "field": "consumer", "reason": "required"},
+                            {"index": 4, "field": "meters.requests", "reason": "must not be negative"}]}
+                """));
+        assertThat(publisher.published()).isEmpty();
+    }
+
+    @Test
+    void rejectsBodiesThatAreNotJson() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> response = post("/v1/events", "application/json", "{\"id\": ");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode body = json(response.body());
+        assertThat(body.get("type").asText()).isEqualTo("https://tollgate.dev/problems/malformed-body");
+        assertThat(body.get("detail").asText()).startsWith("not valid JSON at line 1, column 8");
+    }
+
+    @Test
+    void takesCloudEventsInStructuredAndBatchMode() throws Exception {
+        start(Map.of());
+        String event = """
+                {"specversion": "1.0", "id": "ce-1", "source": "gw://eu-1", "type": "com.acme.api.request", "subject": "acme",
+                 "data": {"requests": "1", "bytes_in": "139"}}""";
+
+        HttpResponse<String> single = post("/v1/events", "application/cloudevents+json", event);
+        HttpResponse<String> batch = post("/v1/events", "application/cloudevents-batch+json",
+                "[" + event + "," + event.replace("ce-1", "ce-2") + "]");
+        HttpResponse<String> singleAsBatch = post("/v1/events", "application/cloudevents-batch+json", event);
+
+        assertThat(single.statusCode()).isEqualTo(202);
+        assertThat(json(single.body())).isEqualTo(json("{\"accepted\": 1, \"skipped\": 0}"));
+        assertThat(batch.statusCode()).isEqualTo(202);
+        assertThat(json(batch.body())).isEqualTo(json("{\"accepted\": 2, \"skipped\": 0}"));
+        assertThat(singleAsBatch.statusCode()).isEqualTo(400);
+        assertThat(json(singleAsBatch.body()).get("detail").asText()).isEqualTo("the body must be one JSON array");
+        assertThat(publisher.published()).extracting(UsageEvent::getId).containsExactly("ce-1", "ce-1", "ce-2");
+        assertThat(publisher.published().get(0).getSource()).isEqualTo("gw://eu-1");
+    }
+
+    @Test
+    void acceptsKongBatchesAndCountsGatewayResponsesAsSkipped() throws Exception {
+        start(Map.of());
+        String denied = KONG_RECORD.replace("\"k-1\"", "\"k-2\"").replace("\"upstream\"", "\"kong\"");
+
+        HttpResponse<String> response = post("/v1/events/kong", "application/json", "[" + KONG_RECORD + "," + denied + "]");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(json(response.body())).isEqualTo(json("{\"accepted\": 1, \"skipped\": 1}"));
+        assertThat(publisher.published()).singleElement().satisfies(event -> {
+            assertThat(event.getId()).isEqualTo("k-1");
+            assertThat(event.getConsumer()).isEqualTo("acme");
+            assertThat(event.getPath()).isEqualTo("/orders");
+        });
+        assertThat(prometheus.scrape()).contains(
+                "tollgate_ingest_events_skipped_total{format=\"kong\",reason=\"gateway_response\"} 1.0",
+                "tollgate_ingest_events_accepted_total{format=\"kong\"} 1.0");
+    }
+
+    @Test
+    void acceptsNewlineDelimitedApisixBodies() throws Exception {
+        start(Map.of());
+        String line = """
+                {"start_time": 1619414294760, "route_id": "1", "request": {"method": "GET", "uri": "/hello", "size": 90, "headers": {"x-request-id": "ID"}}, "response": {"status": 200, "size": 190}, "consumer": {"username": "jack"}}""";
+
+        HttpResponse<String> response = post("/v1/events/apisix", "text/plain", line.replace("ID", "a") + "\n" + line.replace("ID", "b") + "\n");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(json(response.body())).isEqualTo(json("{\"accepted\": 2, \"skipped\": 0}"));
+        assertThat(publisher.published()).extracting(UsageEvent::getId).containsExactly("a", "b");
+    }
+
+    @Test
+    void refusesUnknownContentTypesWith415() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> response = post("/v1/events", "text/csv", "id,consumer\n1,acme\n");
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/unsupported-media-type", "title": "Unsupported media type", "status": 415,
+                 "detail": "Content-Type text/csv is not accepted on /v1/events; use one of application/cloudevents+json, application/cloudevents-batch+json, application/json."}
+                """));
+        assertThat(publisher.published()).isEmpty();
+    }
+
+    @Test
+    void requiresAConfiguredBearerTokenWhenTokensAreSet() throws Exception {
+        start(Map.of(IngestConfig.TOKENS, "tok-a, tok-b"));
+        String event = "{\"id\": \"e1\", \"consumer\": \"acme\"}";
+
+        HttpResponse<String> none = post("/v1/events", "application/json", event);
+        HttpResponse<String> wrong = post("/v1/events", "application/json", event, "Authorization", "Bearer tok-c");
+        HttpResponse<String> right = post("/v1/events", "application/json", event, "Authorization", "Bearer tok-b");
+
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"tollgate-ingest\"");
+        assertThat(json(none.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/unauthorized", "title": "Unauthorized", "status": 401,
+                 "detail": "Send an ingest token in the Authorization header: Bearer <token>."}
+                """));
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(right.statusCode()).isEqualTo(202);
+        assertThat(publisher.published()).hasSize(1);
+    }
+
+    @Test
+    void refusesBodiesOverTheByteLimitWith413() throws Exception {
+        start(Map.of(IngestConfig.MAX_BODY_BYTES, 2048));
+        String big = "[" + "{\"id\": \"e\", \"consumer\": \"acme\"},".repeat(100) + "{\"id\": \"z\", \"consumer\": \"acme\"}]";
+
+        HttpResponse<String> response = post("/v1/events", "application/json", big);
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/body-too-large", "title": "Body too large", "status": 413,
+                 "detail": "The body exceeds 2048 bytes."}
+                """));
+        assertThat(publisher.published()).isEmpty();
+    }
+
+    @Test
+    void refusesBatchesOverTheEventLimitWith413() throws Exception {
+        start(Map.of(IngestConfig.MAX_BATCH_EVENTS, 3));
+
+        HttpResponse<String> response = post("/v1/events", "application/json",
+                "[" + "{\"id\": \"e\", \"consumer\": \"acme\"},".repeat(3) + "{\"id\": \"z\", \"consumer\": \"acme\"}]");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/batch-too-large", "title": "Batch too large", "status": 413,
+                 "detail": "The request holds 4 events; at most 3 are accepted per request."}
+                """));
+        assertThat(publisher.published()).isEmpty();
+    }
+
+    @Test
+    void answers503WithRetryAfterWhenSaturated() throws Exception {
+        start(Map.of(IngestConfig.RETRY_AFTER_SECONDS, 7));
+        publisher.mode = FakePublisher.Mode.SATURATED;
+
+        HttpResponse<String> response = post("/v1/events", "application/json", "{\"id\": \"e1\", \"consumer\": \"acme\"}");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/saturated", "title": "Ingest saturated", "status": 503,
+                 "detail": "Too many events are waiting for Kafka; nothing of this request was published. Retry later."}
+                """));
+    }
+
+    @Test
+    void answers503WithRetryAfterWhenKafkaDoesNotAcknowledge() throws Exception {
+        start(Map.of());
+        publisher.mode = FakePublisher.Mode.UNAVAILABLE;
+
+        HttpResponse<String> response = post("/v1/events", "application/json", "{\"id\": \"e1\", \"consumer\": \"acme\"}");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"type": "https://tollgate.dev/problems/kafka-unavailable", "title": "Kafka unavailable", "status": 503,
+                 "detail": "Kafka did not acknowledge the events in time. Retry later: events already written are deduplicated on (source, id)."}
+                """));
+        assertThat(prometheus.scrape()).contains("tollgate_ingest_events_rejected_total{format=\"canonical\",reason=\"unavailable\"} 1.0");
+    }
+
+    @Test
+    void parsesLargeBodiesOffTheEventLoop() throws Exception {
+        start(Map.of());
+        StringBuilder body = new StringBuilder("[");
+        for (int i = 0; i < 5000; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"id\": \"e").append(i).append("\", \"consumer\": \"acme\", \"path\": \"/")
+                    .append("x".repeat(40)).append("\"}");
+        }
+        body.append("]");
+
+        HttpResponse<String> response = post("/v1/events", "application/json", body.toString());
+
+        assertThat(body.length()).isGreaterThan(256 * 1024);
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(json(response.body())).isEqualTo(json("{\"accepted\": 5000, \"skipped\": 0}"));
+    }
+
+    @Test
+    void acceptsGzipEncodedBodies() throws Exception {
+        start(Map.of());
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write("{\"id\": \"e1\", \"consumer\": \"acme\"}".getBytes(StandardCharsets.UTF_8));
+        }
+
+        HttpResponse<String> response = post("/v1/events", "application/json", zipped.toByteArray(), "Content-Encoding", "gzip");
+
+        assertThat(response.body()).isEqualTo("{\"accepted\":1,\"skipped\":0}");
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(publisher.published()).extracting(UsageEvent::getConsumer).containsExactly("acme");
+    }
+
+    @Test
+    void servesHealthReadinessAndMetrics() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(json(ready.body())).isEqualTo(json("{\"ready\": true, \"detail\": \"ready\"}"));
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("tollgate_ingest_publish_latency_seconds_bucket");
+    }
+}
