@@ -5,7 +5,6 @@ import io.tollgate.schemas.topics.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /** What every kind of stack shares: unique names and topic creation through one Admin client. */
 abstract class AbstractStack implements KafkaStack, AutoCloseable {
@@ -40,7 +38,7 @@ abstract class AbstractStack implements KafkaStack, AutoCloseable {
     private void create(NewTopic topic) {
         try {
             admin().createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
-            awaitMetadata(topic.name());
+            TopicCreator.awaitLeaders(admin(), List.of(topic.name()));
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
@@ -54,30 +52,6 @@ abstract class AbstractStack implements KafkaStack, AutoCloseable {
     /** Stops what this stack started; never throws for an already stopped part. */
     @Override
     public abstract void close();
-
-    /**
-     * The controller acknowledges a new topic before the broker's metadata cache has it; wait until the broker
-     * describes it with leaders, so that a test's first produce or describe does not race it.
-     */
-    private void awaitMetadata(String name) throws InterruptedException, TimeoutException, ExecutionException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                var description = admin().describeTopics(List.of(name)).allTopicNames().get(10, TimeUnit.SECONDS).get(name);
-                if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw e;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("topic " + name + " has no leaders after 60 s");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // metadata propagation takes a few ms
-        }
-    }
 
     protected synchronized Admin admin() {
         if (admin == null) {
