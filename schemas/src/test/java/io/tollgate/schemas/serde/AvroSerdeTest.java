@@ -1,5 +1,6 @@
 package io.tollgate.schemas.serde;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.tollgate.avro.AccountEvent;
 import io.tollgate.avro.Balance;
 import io.tollgate.avro.ConsumerUpdated;
@@ -20,6 +21,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -36,10 +38,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,7 +58,7 @@ class AvroSerdeTest {
 
     /** Records what the serde asks of the registry; answers a fixed id so the wire bytes are predictable. */
     private static final class RecordingRegistry implements SchemaRegistry {
-        final List<String> calls = new ArrayList<>();
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
         final InMemorySchemaRegistry delegate = new InMemorySchemaRegistry();
 
         @Override
@@ -224,7 +231,7 @@ class AvroSerdeTest {
 
             ByteArrayOutputStream expected = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(expected, null);
-            new org.apache.avro.specific.SpecificDatumWriter<UsageEvent>(UsageEvent.getClassSchema()).write(event, encoder);
+            new SpecificDatumWriter<UsageEvent>(UsageEvent.getClassSchema()).write(event, encoder);
             encoder.flush();
             assertThat(Arrays.copyOfRange(bytes, 0, 5)).containsExactly(0, 0, 0, 0, 1);
             assertThat(Arrays.copyOfRange(bytes, 5, bytes.length)).isEqualTo(expected.toByteArray());
@@ -512,7 +519,7 @@ class AvroSerdeTest {
         void forValuesWithAUrlFetchesTheWriterSchemaOverHttp() {
             try (FakeRegistryServer registry = FakeRegistryServer.start()) {
                 registry.answer("GET", "/schemas/ids/5", 200,
-                        "{\"schema\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(UsageEvent.getClassSchema().toString()) + "}");
+                        "{\"schema\":" + TextNode.valueOf(UsageEvent.getClassSchema().toString()) + "}");
                 byte[] bytes = AvroSerde.forValues(UsageEvent.class, new FixedIdRegistry(5, UsageEvent.getClassSchema()))
                         .serialize(TOPIC, usageEvent());
                 Deserializer<UsageEvent> deserializer = AvroSerde.forValues(UsageEvent.class, registry.url()).deserializer();
@@ -521,6 +528,41 @@ class AvroSerdeTest {
                 assertThat(deserializer.deserialize(TOPIC, bytes)).isEqualTo(usageEvent());
                 assertThat(registry.requests()).hasSize(1);
             }
+        }
+    }
+
+    @Test
+    void oneSerdeIsSafeToShareBetweenThreadsAndFetchesEachWriterSchemaOnce() throws Exception {
+        RecordingRegistry registry = new RecordingRegistry();
+        AvroSerde<UsageEvent> serde = AvroSerde.forValues(UsageEvent.class, registry);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<List<UsageEvent>>> results = new ArrayList<>();
+            for (int thread = 0; thread < 8; thread++) {
+                int t = thread;
+                results.add(pool.submit(() -> {
+                    List<UsageEvent> read = new ArrayList<>();
+                    for (int i = 0; i < 200; i++) {
+                        UsageEvent event = usageEvent();
+                        event.setId(t + "-" + i);
+                        read.add(serde.deserialize(TOPIC, serde.serialize(TOPIC, event)));
+                    }
+                    return read;
+                }));
+            }
+            for (int thread = 0; thread < 8; thread++) {
+                List<UsageEvent> read = results.get(thread).get(30, TimeUnit.SECONDS);
+                assertThat(read).hasSize(200);
+                for (int i = 0; i < 200; i++) {
+                    assertThat(read.get(i).getId()).isEqualTo(thread + "-" + i);
+                    assertThat(read.get(i).getMeters()).isEqualTo(usageEvent().getMeters());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        synchronized (registry) {
+            assertThat(registry.calls).filteredOn(c -> c.startsWith("schemaById")).containsExactly("schemaById 1");
         }
     }
 
