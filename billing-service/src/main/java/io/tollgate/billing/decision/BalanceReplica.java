@@ -35,9 +35,12 @@ import java.util.function.LongSupplier;
 /**
  * The local replica of {@code billing.balances}: one consumer without a group that is assigned every partition,
  * reads from the beginning and polls forever into a map, so that decisions never leave the process. A tombstone
- * removes the consumer. Ready once it has read up to the end offsets it saw at start-up. Stale when its last poll
- * that reached the end of every partition is older than {@code staleAfterMillis}, or when it lags by more than
- * {@code staleMaxLag} records; both are exposed as metrics.
+ * removes the consumer. Ready once it has read up to the end offsets it saw at start-up.
+ *
+ * <p>Freshness: every 250 ms the replica asks for the end offsets (time T) and, once its positions reach them, knows
+ * it holds every balance written before T. It is stale when that T is older than {@code staleAfterMillis} (the broker
+ * is unreachable, or the replica cannot keep up) or when it lags those end offsets by more than {@code staleMaxLag}
+ * records; both figures are metrics.
  */
 public final class BalanceReplica implements BalanceReader, Freshness, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BalanceReplica.class);
@@ -61,6 +64,8 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
     private volatile long lastCaughtUpMillis = -1;
     private volatile long startupEndTotal = -1;
     private volatile long startupReadTotal;
+    private Map<TopicPartition, Long> target;
+    private long targetAtMillis;
 
     public BalanceReplica(TopicSpec topic, Map<String, Object> kafkaProperties, String registryUrl,
                           long staleAfterMillis, long staleMaxLag, MeterRegistry metrics, LongSupplier clock) {
@@ -141,17 +146,23 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
                 log.info("replicating {} ({} partitions, {} records to catch up)", topic.name(), partitions.size(), startupEndTotal);
                 long nextEndCheck = 0;
                 while (running) {
-                    ConsumerRecords<String, byte[]> records = c.poll(POLL);
                     long now = clock.getAsLong();
+                    if (target == null && now >= nextEndCheck) {
+                        target = endOffsets(c, partitions);
+                        targetAtMillis = now;
+                        nextEndCheck = now + END_CHECK_INTERVAL_MS;
+                    }
+                    ConsumerRecords<String, byte[]> records = c.poll(POLL);
+                    now = clock.getAsLong();
                     for (ConsumerRecord<String, byte[]> record : records) {
                         apply(record, serde, now);
                     }
+                    if (target != null && lagBehind(c, target) == 0) {
+                        lastCaughtUpMillis = targetAtMillis;
+                        target = null;
+                    }
                     if (!caughtUpOnce) {
                         checkStartup(c, startupEnd);
-                    }
-                    if (now >= nextEndCheck || records.isEmpty()) {
-                        checkLag(c, partitions, now);
-                        nextEndCheck = now + END_CHECK_INTERVAL_MS;
                     }
                 }
             }
@@ -201,20 +212,24 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
         }
     }
 
-    private void checkLag(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions, long now) {
+    /** End offsets now, or null when the broker cannot say within the timeout (then freshness does not advance). */
+    private Map<TopicPartition, Long> endOffsets(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions) {
         try {
-            Map<TopicPartition, Long> end = c.endOffsets(partitions, END_OFFSETS_TIMEOUT);
-            long lag = 0;
-            for (TopicPartition tp : partitions) {
-                lag += Math.max(0, end.get(tp) - c.position(tp));
-            }
-            lagRecords = lag;
-            if (lag == 0) {
-                lastCaughtUpMillis = now;
-            }
+            return c.endOffsets(partitions, END_OFFSETS_TIMEOUT);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             log.debug("cannot read end offsets of {}: {}", topic.name(), e.getMessage());
+            return null;
         }
+    }
+
+    /** Records between the positions and {@code end}; published as the lag gauge. */
+    private long lagBehind(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            lag += Math.max(0, e.getValue() - c.position(e.getKey()));
+        }
+        lagRecords = lag;
+        return lag;
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) throws InterruptedException {
