@@ -2,6 +2,7 @@ package io.tollgate.billing;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tollgate.billing.accounts.AccountsModule;
 import io.tollgate.billing.decision.BalanceReplica;
 import io.tollgate.billing.decision.DecisionEndpoints;
 import io.tollgate.billing.decision.DecisionMetrics;
@@ -54,9 +55,12 @@ public final class BillingMain {
         DecisionEndpoints endpoints = new DecisionEndpoints(decisions, new DecisionMetrics(metrics), config.identityHeaders(),
                 config.getString(BillingConfig.TOP_UP_URL), config.sharedSecret());
 
+        AccountsModule accounts = lifecycle.register(new AccountsModule(config, metrics, replica));
+        accounts.start();
+
         BillingServer server = lifecycle.register(BillingServer.start(config.getString(BillingConfig.HOST),
                 config.getInt(BillingConfig.PORT), config.getInt(BillingConfig.EVENT_LOOPS), metrics,
-                () -> readiness(replica.readiness()), endpoints, router -> { }));
+                () -> readiness(replica.readiness(), accounts.readiness()), endpoints, accounts::mount));
         log.info("billing-service listening on {}:{}", config.getString(BillingConfig.HOST), server.port());
         return server;
     }
