@@ -47,7 +47,7 @@ class DeploymentMaterialTest {
     /** The setting that makes each service listen beyond loopback, as its config class names it. */
     private static final Map<String, String> HOST_SETTING = Map.of(
             "metering-ingest", "TOLLGATE_INGEST_HOST",
-            "metering-streams", "TOLLGATE_STREAMS_HOST",
+            "metering-streams", "TOLLGATE_STREAMS_HTTP_HOST",
             "billing-service", "TOLLGATE_BILLING_HOST");
     private static final String REGISTRY_PATH = "/apis/ccompat/v7";
 
@@ -137,6 +137,8 @@ class DeploymentMaterialTest {
                         new AssertionError("no volume mounted at TOLLGATE_STATE_DIR " + stateDir));
         String volumeName = volume.substring(0, volume.indexOf(':'));
         assertThat(compose().path("volumes").has(volumeName)).as("top-level volume " + volumeName).isTrue();
+        assertThat(streams.path("environment").path("TOLLGATE_STREAMS_ADVERTISED_HOST").asText())
+                .as("application.server host: the compose service name").isEqualTo("metering-streams");
     }
 
     @Test
@@ -167,6 +169,28 @@ class DeploymentMaterialTest {
                     .as("topic created twice: " + name).isNull();
         }
         assertThat(created).isEqualTo(contractTopics());
+    }
+
+    @Test
+    void everyTollgateVariableSetForAServiceIsASettingThatServiceDefines() {
+        Map<String, Set<String>> variables = new TreeMap<>();
+        for (String module : SERVICE_PORTS.keySet()) {
+            Set<String> names = new TreeSet<>();
+            composeService(module).path("environment").fieldNames().forEachRemaining(names::add);
+            env(podOf(module).path("spec").path("containers").get(0)).keySet().forEach(names::add);
+            dockerfiles().get(module).all("ENV").forEach(e -> Stream.of(e.split("\\s+"))
+                    .filter(kv -> kv.contains("=")).map(kv -> kv.substring(0, kv.indexOf('='))).forEach(names::add));
+            names.removeIf(name -> !name.startsWith("TOLLGATE_"));
+            variables.put(module, names);
+        }
+
+        assertThat(variables.get("metering-streams")).contains("TOLLGATE_STATE_DIR");
+        variables.forEach((module, names) -> {
+            String sources = javaSources(ROOT.resolve(module).resolve("src/main/java"))
+                    + javaSources(ROOT.resolve("service-runtime/src/main/java"));
+            assertThat(names).as(module + ": variables with no setting \"tollgate.*\" defined in its sources")
+                    .allSatisfy(name -> assertThat(sources).contains('"' + name.toLowerCase().replace('_', '.') + '"'));
+        });
     }
 
     // ---- Kubernetes -----------------------------------------------------------------------------------------
@@ -236,8 +260,10 @@ class DeploymentMaterialTest {
         assertThat(headless.path("spec").path("clusterIP").asText()).isEqualTo("None");
         assertThat(selects(headless, pod)).isTrue();
         assertThat(env.get("POD_NAME").path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("metadata.name");
-        assertThat(env.get("TOLLGATE_STREAMS_APPLICATION_SERVER").path("value").asText())
-                .startsWith("$(POD_NAME)." + serviceName + ".").endsWith(":8070");
+        assertThat(env.get("TOLLGATE_STREAMS_ADVERTISED_HOST").path("value").asText())
+                .isEqualTo("$(POD_NAME)." + serviceName + ".$(POD_NAMESPACE).svc");
+        assertThat(env.get("POD_NAMESPACE").path("valueFrom").path("fieldRef").path("fieldPath").asText())
+                .isEqualTo("metadata.namespace");
         assertServesSpecPortsWithProbes("metering-streams", pod);
     }
 
@@ -556,6 +582,18 @@ class DeploymentMaterialTest {
             return out;
         } catch (Exception e) {
             throw new AssertionError("cannot read " + pom + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String javaSources(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return "";
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.toString().endsWith(".java")).sorted().map(DeploymentMaterialTest::read)
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
