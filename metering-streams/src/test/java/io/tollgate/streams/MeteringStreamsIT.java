@@ -121,6 +121,29 @@ class MeteringStreamsIT {
         }
     }
 
+    private static boolean hostsSomeConsumer(int port, List<String> consumers) throws IOException, InterruptedException {
+        for (String consumer : consumers) {
+            if (get(port, "/v1/balances/" + consumer).statusCode() == 200) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A consumer hosted by the other instance is answered with a 307 to that instance's application.server. */
+    private static void assertRedirectsToTheSurvivor(int port, int survivorPort, List<String> consumers) throws Exception {
+        List<String> redirects = new ArrayList<>();
+        for (String consumer : consumers) {
+            HttpResponse<String> response = get(port, "/v1/balances/" + consumer);
+            if (response.statusCode() == 307) {
+                redirects.add(response.headers().firstValue("Location").orElse(""));
+                assertThat(response.headers().firstValue("Location"))
+                        .hasValue("http://127.0.0.1:" + survivorPort + "/v1/balances/" + consumer);
+            }
+        }
+        assertThat(redirects).isNotEmpty();
+    }
+
     private KafkaProducer<String, byte[]> producer(KafkaStack stack) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
@@ -218,6 +241,9 @@ class MeteringStreamsIT {
                     await().atMost(Duration.ofSeconds(60)).until(() ->
                             latest(balanceReader, Balance::getConsumer, balances).values().stream()
                                     .mapToLong(b -> b.getUsage().getOrDefault("requests", 0L)).sum() > total / 4);
+                    await("the instance to kill hosts some consumers' state").atMost(Duration.ofSeconds(30))
+                            .until(() -> hostsSomeConsumer(victimPort, consumers));
+                    assertRedirectsToTheSurvivor(victimPort, survivor.httpPort(), consumers);
                     victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                 }
             }
