@@ -112,11 +112,12 @@ final class DemoRun {
         section("Round " + round + "/" + DemoTraffic.ROUNDS + ": gateway traffic");
         List<Delivery> deliveries = traffic.round(round, clock.instant());
         Map<String, int[]> summary = new LinkedHashMap<>();
+        List<String> repeats = new ArrayList<>();
         for (Delivery delivery : deliveries) {
             String path = deliver(delivery);
             ledger.record(delivery.calls());
             if (delivery.label().startsWith("duplicate")) {
-                table.log("    " + delivery.label() + "  [" + path + "]");
+                repeats.add(String.format(Locale.ROOT, "  %3d x %-58s [%s]", 1, delivery.label(), path));
             } else {
                 String kind = delivery.label().replaceAll(" of \\d+", "").replaceAll(", \\d+ LLM calls", "");
                 int[] counts = summary.computeIfAbsent(String.format(Locale.ROOT, "%-58s [%s]", kind, path), k -> new int[2]);
@@ -127,6 +128,7 @@ final class DemoRun {
         topics.flush();
         summary.forEach((what, counts) -> table.log(String.format(Locale.ROOT, "  %3d x %s %5s calls",
                 counts[0], what, LiveTable.grouped(counts[1]))));
+        repeats.forEach(table::log);
         table.log(String.format(Locale.ROOT, "  so far: %s calls delivered, %s of them duplicates, %s answered by"
                         + " the gateway itself (not billed)", LiveTable.grouped(ledger.delivered()),
                 LiveTable.grouped(ledger.duplicates()), LiveTable.grouped(ledger.gatewayGenerated())));
@@ -368,6 +370,10 @@ final class DemoRun {
                     LiveTable.grouped(tally.gatewayGenerated()), LiveTable.grouped(tally.units(GatewayCall.REQUESTS)),
                     LiveTable.grouped(tally.units(GatewayCall.INPUT_TOKENS)), LiveTable.grouped(tally.units(GatewayCall.OUTPUT_TOKENS))));
         }
+        table.log(String.format(Locale.ROOT, "  %-9s %6s delivered - %4s duplicates - %3s answered by the gateway"
+                        + " = %6s calls counted once", "all", LiveTable.grouped(ledger.delivered()),
+                LiveTable.grouped(ledger.duplicates()), LiveTable.grouped(ledger.gatewayGenerated()),
+                LiveTable.grouped(ledger.billableCalls())));
         List<String> initech = decisionHistory.getOrDefault(DemoConsumer.INITECH.id(), List.of());
         table.log("  decisions of initech, in order: " + String.join(" -> ", initech));
         if (!initech.equals(List.of("200", "402 insufficient_credits", "200"))) {

@@ -84,12 +84,12 @@ final class DemoTraffic {
                 payloads.bytes(payloads.array(kongTopicCalls.stream().map(payloads::kong).toList())), kongTopicCalls));
         if (number == 2) {
             Delivery.Http first = kongBatches.get(1);
-            deliveries.add(new Delivery.Topic("duplicate: the same Kong batch of " + first.calls().size()
-                    + " again, through " + kongTopic, kongTopic, null, first.body(), first.calls()));
+            deliveries.add(new Delivery.Topic("duplicate: Kong batch of " + first.calls().size()
+                    + " again, via the topic (acme)", kongTopic, null, first.body(), first.calls()));
         }
         if (number == 3) {
             Delivery.Http retried = kongBatches.get(2);
-            deliveries.add(new Delivery.Http("duplicate: Kong http-log retries a batch of " + retried.calls().size(),
+            deliveries.add(new Delivery.Http("duplicate: Kong http-log retries a batch of " + retried.calls().size() + " (acme)",
                     retried.path(), retried.contentType(), retried.body(), retried.calls()));
         }
 
@@ -102,7 +102,7 @@ final class DemoTraffic {
             lastAiCall = call;
         }
         if (number == 4) {
-            deliveries.add(new Delivery.Topic("duplicate: a Kong AI Proxy log produced twice", kongTopic,
+            deliveries.add(new Delivery.Topic("duplicate: Kong AI Proxy log produced twice (umbrella)", kongTopic,
                     DemoConsumer.UMBRELLA.id(), payloads.bytes(payloads.kong(lastAiCall)), List.of(lastAiCall)));
         }
 
@@ -127,8 +127,8 @@ final class DemoTraffic {
                 apisixTopicCalls));
         if (number == 3) {
             Delivery.Http first = apisixBatches.get(0);
-            deliveries.add(new Delivery.Topic("duplicate: the same APISIX batch of " + first.calls().size()
-                    + " again, through " + apisixTopic, apisixTopic, null, first.body(), first.calls()));
+            deliveries.add(new Delivery.Topic("duplicate: APISIX batch of " + first.calls().size()
+                    + " again, via the topic (globex)", apisixTopic, null, first.body(), first.calls()));
         }
 
         List<GatewayCall> canonical = initechCalls(4, now, notBefore);
@@ -137,7 +137,7 @@ final class DemoTraffic {
                 canonical);
         deliveries.add(canonicalBatch);
         if (number == 1) {
-            deliveries.add(new Delivery.Http("duplicate: the client retries the canonical batch", EVENTS_PATH, JSON,
+            deliveries.add(new Delivery.Http("duplicate: canonical batch retried by the client (initech)", EVENTS_PATH, JSON,
                     canonicalBatch.body(), canonical));
         }
         List<GatewayCall> batched = initechCalls(3, now, notBefore);

@@ -74,11 +74,11 @@ class DemoTrafficTest {
         }
 
         assertThat(duplicateLabels).containsExactly(
-                "1: duplicate: the client retries the canonical batch / http",
-                "2: duplicate: the same Kong batch of 60 again, through gateway.kong.logs / topic",
-                "3: duplicate: Kong http-log retries a batch of 60 / http",
-                "3: duplicate: the same APISIX batch of 50 again, through gateway.apisix.logs / topic",
-                "4: duplicate: a Kong AI Proxy log produced twice / topic");
+                "1: duplicate: canonical batch retried by the client (initech) / http",
+                "2: duplicate: Kong batch of 60 again, via the topic (acme) / topic",
+                "3: duplicate: Kong http-log retries a batch of 60 (acme) / http",
+                "3: duplicate: APISIX batch of 50 again, via the topic (globex) / topic",
+                "4: duplicate: Kong AI Proxy log produced twice (umbrella) / topic");
         assertThat(ledger.duplicates()).isEqualTo(4 + 60 + 60 + 50 + 1);
         assertThat(ledger.gatewayGenerated()).isEqualTo(4 * 2);
     }
