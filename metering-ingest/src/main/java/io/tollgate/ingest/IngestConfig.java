@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 public final class IngestConfig extends AbstractConfig {
     public static final String HOST = "tollgate.ingest.host";
     public static final String PORT = "tollgate.ingest.port";
+    public static final String HTTP_INSTANCES = "tollgate.ingest.http.instances";
     public static final String TOKENS = "tollgate.ingest.tokens";
     public static final String MAX_BODY_BYTES = "tollgate.ingest.max.body.bytes";
     public static final String MAX_BATCH_EVENTS = "tollgate.ingest.max.batch.events";
@@ -47,6 +48,8 @@ public final class IngestConfig extends AbstractConfig {
                     "Interface the HTTP ingest listens on (0.0.0.0 in containers).")
             .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH,
                     "HTTP ingest port (0 picks a free port).")
+            .define(HTTP_INSTANCES, Type.INT, Runtime.getRuntime().availableProcessors(), Range.atLeast(1), Importance.LOW,
+                    "HTTP servers sharing the port, one per event loop (default: the number of cores).")
             .define(TOKENS, Type.PASSWORD, "", Importance.HIGH,
                     "Comma-separated bearer tokens accepted on ingest endpoints; empty means ingest is open.")
             .define(MAX_BODY_BYTES, Type.INT, 5 * 1024 * 1024, Range.atLeast(1024), Importance.MEDIUM,

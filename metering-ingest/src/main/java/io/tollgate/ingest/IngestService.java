@@ -17,7 +17,6 @@ import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.schemas.topics.TopicSpec;
 import io.tollgate.schemas.topics.Topics;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -51,14 +50,14 @@ public final class IngestService implements AutoCloseable {
     private final KafkaUsagePublisher publisher;
     private final KafkaStreams streams;
     private final Vertx vertx;
-    private final HttpServer server;
+    private final int port;
 
-    private IngestService(PrometheusMeterRegistry prometheus, KafkaUsagePublisher publisher, KafkaStreams streams, Vertx vertx, HttpServer server) {
+    private IngestService(PrometheusMeterRegistry prometheus, KafkaUsagePublisher publisher, KafkaStreams streams, Vertx vertx, int port) {
         this.prometheus = prometheus;
         this.publisher = publisher;
         this.streams = streams;
         this.vertx = vertx;
-        this.server = server;
+        this.port = port;
     }
 
     public static IngestService start(IngestConfig config) throws Exception {
@@ -105,9 +104,9 @@ public final class IngestService implements AutoCloseable {
         KafkaStreams normalizer = streams;
         IngestHttpServer http = new IngestHttpServer(vertx, config, publisher, metrics, prometheus,
                 () -> readiness(publisher, normalizer), Clock.systemUTC());
-        HttpServer server = http.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        log.info("metering-ingest listening on {}:{}", config.getString(IngestConfig.HOST), server.actualPort());
-        return new IngestService(prometheus, publisher, streams, vertx, server);
+        int port = http.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        log.info("metering-ingest listening on {}:{}", config.getString(IngestConfig.HOST), port);
+        return new IngestService(prometheus, publisher, streams, vertx, port);
     }
 
     static List<RawTopicsTopology.RawTopic> rawTopics(IngestConfig config) {
@@ -171,7 +170,7 @@ public final class IngestService implements AutoCloseable {
     }
 
     public int port() {
-        return server.actualPort();
+        return port;
     }
 
     public boolean ready() {
@@ -188,12 +187,12 @@ public final class IngestService implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close().toCompletionStage().toCompletableFuture().join();
+        // Vert.x first, so no request is taken that the publisher can no longer answer.
+        vertx.close().toCompletionStage().toCompletableFuture().join();
         if (streams != null) {
             streams.close(java.time.Duration.ofSeconds(30));
         }
         publisher.close();
-        vertx.close().toCompletionStage().toCompletableFuture().join();
         prometheus.close();
     }
 }

@@ -21,10 +21,12 @@ import io.tollgate.ingest.publish.PublishRejectedException;
 import io.tollgate.ingest.publish.UsagePublisher;
 import io.tollgate.runtime.OpsRoutes;
 import io.tollgate.runtime.Problem;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -38,6 +40,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -130,13 +133,31 @@ public final class IngestHttpServer {
         return (PlatformHandler) check::handle;
     }
 
-    public Future<HttpServer> start() {
+    /**
+     * Listens with one server per event loop ({@code tollgate.ingest.http.instances}), so that parsing spreads over
+     * the cores. On port 0 (tests) a single server is started, as each would otherwise pick its own free port.
+     * Completes with the port listened on.
+     */
+    public Future<Integer> start() {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.getString(IngestConfig.HOST))
                 .setPort(config.getInt(IngestConfig.PORT))
                 .setDecompressionSupported(true)
                 .setIdleTimeout(120);
-        return vertx.createHttpServer(options).requestHandler(router()).listen();
+        int instances = options.getPort() == 0 ? 1 : config.getInt(IngestConfig.HTTP_INSTANCES);
+        AtomicInteger port = new AtomicInteger();
+        return vertx.deployVerticle(() -> new AbstractVerticle() {
+                    @Override
+                    public void start(Promise<Void> started) {
+                        vertx.createHttpServer(options).requestHandler(router()).listen()
+                                .onSuccess(server -> {
+                                    port.set(server.actualPort());
+                                    started.complete();
+                                })
+                                .onFailure(started::fail);
+                    }
+                }, new DeploymentOptions().setInstances(instances))
+                .map(deployment -> port.get());
     }
 
     private void authorize(RoutingContext ctx, Endpoint endpoint) {

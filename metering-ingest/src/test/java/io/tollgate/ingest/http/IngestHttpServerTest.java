@@ -9,7 +9,6 @@ import io.tollgate.ingest.IngestConfig;
 import io.tollgate.ingest.IngestMetrics;
 import io.tollgate.runtime.OpsRoutes;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,8 +55,7 @@ class IngestHttpServerTest {
         IngestConfig config = new IngestConfig(all);
         IngestHttpServer server = new IngestHttpServer(vertx, config, publisher, new IngestMetrics(prometheus), prometheus,
                 OpsRoutes.Readiness::yes, Clock.fixed(NOW, ZoneOffset.UTC));
-        HttpServer http = server.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        port = http.actualPort();
+        port = server.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private HttpResponse<String> post(String path, String contentType, String body, String... headers) throws Exception {
