@@ -195,7 +195,15 @@ public final class KafkaBroker implements AutoCloseable {
                 "-Xms128m", "-Xmx" + settings.maxHeap(), "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
                 "-Djava.awt.headless=true",
                 "-Dlogback.configurationFile=" + settings.dataDir().resolve("logback.xml").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"));
+                "-cp", absoluteClassPath());
+    }
+
+    /** This JVM's class path with every entry absolute: the broker runs in its data directory. */
+    static String absoluteClassPath() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     private void awaitReady(long began) {

@@ -36,7 +36,7 @@ public final class ManagedProcess implements AutoCloseable {
         try {
             Files.createDirectories(logFile.getParent());
             Files.createDirectories(workDir);
-            ProcessBuilder builder = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(detached(command))
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -48,6 +48,22 @@ public final class ManagedProcess implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Runs the child in its own session (setsid execs in place, so the pid stays the child's): a Ctrl-C in the
+     * terminal then reaches only the launcher, which stops its children in order, instead of all of them at once.
+     */
+    private static List<String> detached(List<String> command) {
+        if (!Files.isExecutable(SETSID)) {
+            return command;
+        }
+        List<String> out = new java.util.ArrayList<>(command.size() + 1);
+        out.add(SETSID.toString());
+        out.addAll(command);
+        return out;
+    }
+
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     /** Runs {@code command} to completion (bounded by {@code timeout}) and returns its exit code. */
     public static int run(String name, List<String> command, Path workDir, Path logFile, Duration timeout) {

@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,11 @@ public final class TopicCreator {
         this.replicationFactor = replicationFactor;
     }
 
+    /** The cluster's {@code default.replication.factor}: for a cluster this module did not start. */
+    public static TopicCreator clusterDefault(String bootstrapServers) {
+        return new TopicCreator(bootstrapServers, (short) -1);
+    }
+
     /** Replication factor 1: the single local broker. */
     public static TopicCreator local(String bootstrapServers) {
         return new TopicCreator(bootstrapServers, (short) 1);
@@ -46,7 +52,8 @@ public final class TopicCreator {
     public NewTopic newTopic(TopicSpec spec) {
         Map<String, String> configs = new HashMap<>(spec.configs());
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, spec.cleanupPolicy());
-        return new NewTopic(spec.name(), spec.partitions(), replicationFactor).configs(configs);
+        Optional<Short> replication = replicationFactor > 0 ? Optional.of(replicationFactor) : Optional.empty();
+        return new NewTopic(spec.name(), Optional.of(spec.partitions()), replication).configs(configs);
     }
 
     /** Creates each topic of {@code specs} that does not exist yet; returns the names it created. */
