@@ -38,6 +38,10 @@ public final class IngestConfig extends AbstractConfig {
     public static final String KONG_TOPIC = "tollgate.ingest.topic.kong";
     public static final String APISIX_TOPIC = "tollgate.ingest.topic.apisix";
     public static final String CLOUDEVENTS_TOPIC = "tollgate.ingest.topic.cloudevents";
+    public static final String APIPARK_TOPIC = "tollgate.ingest.topic.apipark";
+    public static final String AWS_TOPIC = "tollgate.ingest.topic.aws";
+    public static final String RAW_THREADS = "tollgate.ingest.raw.threads";
+    public static final String RAW_COMMIT_INTERVAL_MS = "tollgate.ingest.raw.commit.interval.ms";
     public static final String RAW_ENABLED = "tollgate.ingest.raw.enabled";
     public static final String RAW_APPLICATION_ID = "tollgate.ingest.raw.application.id";
     public static final String RAW_STATE_DIR = "tollgate.ingest.raw.state.dir";
@@ -78,6 +82,14 @@ public final class IngestConfig extends AbstractConfig {
                     "Raw topic APISIX's kafka-logger writes to.")
             .define(CLOUDEVENTS_TOPIC, Type.STRING, Topics.CLOUDEVENTS.name(), Importance.MEDIUM,
                     "Raw topic CloudEvents producers write to (structured JSON: an event or a batch array).")
+            .define(APIPARK_TOPIC, Type.STRING, Topics.APIPARK_LOGS.name(), Importance.MEDIUM,
+                    "Raw topic APIPark's (Apinto's) kafka_output writes to (one JSON access-log record per message).")
+            .define(AWS_TOPIC, Type.STRING, Topics.AWS_LOGS.name(), Importance.MEDIUM,
+                    "Raw topic carrying AWS API Gateway access-log lines (one JSON line per record).")
+            .define(RAW_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+                    "Kafka Streams threads of the raw-topic normalizer.")
+            .define(RAW_COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(10), Importance.LOW,
+                    "Transaction commit interval of the normalizer: longer batches more per transaction, delays output.")
             .define(RAW_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Run the raw-topic normalizer (Kafka Streams, exactly-once) in this process.")
             .define(RAW_APPLICATION_ID, Type.STRING, "tollgate-ingest-raw", Importance.MEDIUM,

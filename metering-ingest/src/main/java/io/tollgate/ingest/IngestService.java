@@ -5,7 +5,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.avro.DeadLetter;
 import io.tollgate.avro.UsageEvent;
+import io.tollgate.ingest.format.ApiparkLogParser;
 import io.tollgate.ingest.format.ApisixLogParser;
+import io.tollgate.ingest.format.AwsAccessLogParser;
 import io.tollgate.ingest.format.CloudEventsParser;
 import io.tollgate.ingest.format.KongLogParser;
 import io.tollgate.ingest.http.IngestHttpServer;
@@ -109,11 +111,14 @@ public final class IngestService implements AutoCloseable {
         return new IngestService(prometheus, publisher, streams, vertx, port);
     }
 
-    static List<RawTopicsTopology.RawTopic> rawTopics(IngestConfig config) {
+    /** Every raw topic of the configuration with the parser of its format. */
+    public static List<RawTopicsTopology.RawTopic> rawTopics(IngestConfig config) {
         return List.of(
                 new RawTopicsTopology.RawTopic(config.getString(IngestConfig.KONG_TOPIC), new KongLogParser()),
                 new RawTopicsTopology.RawTopic(config.getString(IngestConfig.APISIX_TOPIC), new ApisixLogParser()),
-                new RawTopicsTopology.RawTopic(config.getString(IngestConfig.CLOUDEVENTS_TOPIC), new CloudEventsParser()));
+                new RawTopicsTopology.RawTopic(config.getString(IngestConfig.CLOUDEVENTS_TOPIC), new CloudEventsParser()),
+                new RawTopicsTopology.RawTopic(config.getString(IngestConfig.APIPARK_TOPIC), new ApiparkLogParser()),
+                new RawTopicsTopology.RawTopic(config.getString(IngestConfig.AWS_TOPIC), new AwsAccessLogParser()));
     }
 
     static Properties streamsProperties(IngestConfig config, Map<String, Object> kafkaOverrides) {
@@ -123,6 +128,8 @@ public final class IngestService implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(IngestConfig.RAW_STATE_DIR));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(IngestConfig.RAW_THREADS));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(IngestConfig.RAW_COMMIT_INTERVAL_MS));
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
         return props;
@@ -146,6 +153,8 @@ public final class IngestService implements AutoCloseable {
             wanted.add(Topics.KONG_LOGS.withName(config.getString(IngestConfig.KONG_TOPIC)));
             wanted.add(Topics.APISIX_LOGS.withName(config.getString(IngestConfig.APISIX_TOPIC)));
             wanted.add(Topics.CLOUDEVENTS.withName(config.getString(IngestConfig.CLOUDEVENTS_TOPIC)));
+            wanted.add(Topics.APIPARK_LOGS.withName(config.getString(IngestConfig.APIPARK_TOPIC)));
+            wanted.add(Topics.AWS_LOGS.withName(config.getString(IngestConfig.AWS_TOPIC)));
         }
         Map<String, Object> adminProps = new HashMap<>(kafkaOverrides);
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());

@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.avro.UsageEvent;
 import io.tollgate.ingest.IngestConfig;
 import io.tollgate.ingest.IngestMetrics;
+import io.tollgate.ingest.format.ApiparkLogParser;
 import io.tollgate.ingest.format.ApisixLogParser;
 import io.tollgate.ingest.format.CanonicalEventParser;
 import io.tollgate.ingest.format.CloudEventsParser;
@@ -45,7 +46,8 @@ import java.util.function.Supplier;
 
 /**
  * The HTTP door of metering-ingest: {@code POST /v1/events} (canonical JSON, CloudEvents structured and
- * batch), {@code /v1/events/kong} and {@code /v1/events/apisix}. A request is all or nothing: 202 only once
+ * batch), {@code /v1/events/kong}, {@code /v1/events/apisix}, {@code /v1/events/apipark}, and the Firehose
+ * contract on {@code /v1/events/aws-firehose} ({@link FirehoseEndpoint}). A request is all or nothing: 202 only once
  * Kafka acknowledged every event; 400 naming each bad event (index, field, reason) with nothing published;
  * 401 without an accepted token; 413 too large; 415 unknown content type; 503 with Retry-After when Kafka is
  * unreachable or the in-flight bound is reached. Nothing here blocks the event loop: big bodies are parsed
@@ -67,6 +69,7 @@ public final class IngestHttpServer {
     private final Clock clock;
     private final int maxBatchEvents;
     private final String retryAfter;
+    private final FirehoseEndpoint firehose;
 
     @FunctionalInterface
     interface Splitter {
@@ -93,6 +96,7 @@ public final class IngestHttpServer {
         this.clock = clock;
         this.maxBatchEvents = config.getInt(IngestConfig.MAX_BATCH_EVENTS);
         this.retryAfter = Integer.toString(config.getInt(IngestConfig.RETRY_AFTER_SECONDS));
+        this.firehose = new FirehoseEndpoint(vertx, tokens, publisher, metrics, clock, maxBatchEvents, retryAfter);
     }
 
     static List<Endpoint> endpoints() {
@@ -100,6 +104,7 @@ public final class IngestHttpServer {
         CloudEventsParser cloudEvents = new CloudEventsParser();
         Input kong = new Input(new KongLogParser(), JsonBodies::objectOrArray);
         Input apisix = new Input(new ApisixLogParser(), JsonBodies::objectArrayOrLines);
+        Input apipark = new Input(new ApiparkLogParser(), JsonBodies::objectArrayOrLines);
         return List.of(
                 new Endpoint("/v1/events", "events", Map.of(
                         "application/json", canonical,
@@ -107,7 +112,8 @@ public final class IngestHttpServer {
                         "application/cloudevents-batch+json", new Input(cloudEvents, JsonBodies::array))),
                 new Endpoint("/v1/events/kong", "kong", Map.of("application/json", kong, NONE, kong)),
                 new Endpoint("/v1/events/apisix", "apisix", Map.of("application/json", apisix, "text/plain", apisix,
-                        "application/x-ndjson", apisix, NONE, apisix)));
+                        "application/x-ndjson", apisix, NONE, apisix)),
+                new Endpoint("/v1/events/apipark", "apipark", Map.of("application/json", apipark, NONE, apipark)));
     }
 
     public Router router() {
@@ -122,6 +128,17 @@ public final class IngestHttpServer {
                     .handler(this::ingest)
                     .failureHandler(ctx -> failed(ctx, endpoint));
         }
+        router.post(FirehoseEndpoint.PATH)
+                .handler(beforeBody(firehose::authorize))
+                .handler(body)
+                .handler(firehose::ingest)
+                .failureHandler(ctx -> {
+                    if (ctx.statusCode() == 413) {
+                        firehose.tooLarge(ctx, config.getInt(IngestConfig.MAX_BODY_BYTES));
+                    } else {
+                        ctx.next();
+                    }
+                });
         return router;
     }
 

@@ -3,10 +3,9 @@ package io.tollgate.ingest.raw;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tollgate.avro.DeadLetter;
 import io.tollgate.avro.UsageEvent;
+import io.tollgate.ingest.IngestConfig;
 import io.tollgate.ingest.IngestMetrics;
-import io.tollgate.ingest.format.ApisixLogParser;
-import io.tollgate.ingest.format.CloudEventsParser;
-import io.tollgate.ingest.format.KongLogParser;
+import io.tollgate.ingest.IngestService;
 import io.tollgate.schemas.registry.InMemorySchemaRegistry;
 import io.tollgate.schemas.serde.AvroSerde;
 import org.apache.kafka.common.header.Header;
@@ -55,10 +54,7 @@ class RawTopicsTopologyTest {
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
 
     static Topology topology(InMemorySchemaRegistry registry, IngestMetrics metrics) {
-        return RawTopicsTopology.build(List.of(
-                        new RawTopicsTopology.RawTopic("gateway.kong.logs", new KongLogParser()),
-                        new RawTopicsTopology.RawTopic("gateway.apisix.logs", new ApisixLogParser()),
-                        new RawTopicsTopology.RawTopic("gateway.cloudevents", new CloudEventsParser())),
+        return RawTopicsTopology.build(IngestService.rawTopics(new IngestConfig(Map.of())),
                 new RawTopicsTopology.Sinks("usage.events", AvroSerde.forValues(UsageEvent.class, registry),
                         "usage.events.dlq", AvroSerde.forValues(DeadLetter.class, registry)),
                 metrics);
@@ -110,6 +106,25 @@ class RawTopicsTopologyTest {
             assertThat(new String(ingestTime.value(), StandardCharsets.UTF_8)).isEqualTo(Long.toString(WALL_CLOCK.toEpochMilli()));
         }
         assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void normalizesApiparkAndAwsAccessLogTopics() {
+        TestInputTopic<byte[], byte[]> apipark = driver.createInputTopic("gateway.apipark.logs", new ByteArraySerializer(), new ByteArraySerializer());
+        TestInputTopic<byte[], byte[]> aws = driver.createInputTopic("gateway.aws.logs", new ByteArraySerializer(), new ByteArraySerializer());
+
+        apipark.pipeInput(null, utf8("""
+                {"id": "ap-1", "msec": 1761488904123, "cluster": "c1", "node": "n1", "application": "app-42", "api": "api-1",
+                 "request_method": "POST", "uri": "/demo", "status": 200, "proxy_status": 200, "request_length": 139,
+                 "response_length": "9982", "ai_model_input_token": 25, "ai_model_output_token": 12}"""));
+        aws.pipeInput(null, utf8("""
+                {"requestId": "r-1", "extendedRequestId": "Tz1ZqFxsIAMFzXw=", "accountId": "123456789012", "apiId": "ymy8tbxw7b",
+                 "stage": "prod", "resourcePath": "/v1/orders/{id}", "path": "/v1/orders/123", "httpMethod": "GET", "status": "200",
+                 "requestTimeEpoch": "1761488904123", "consumerId": "cons_42", "responseLength": "9982", "integrationStatus": "200",
+                 "errorType": "-"}"""));
+
+        assertThat(usage.readRecordsToList()).extracting(r -> r.key() + " " + r.value().getSource() + "/" + r.value().getId())
+                .containsExactly("app-42 apipark:c1/n1/ap-1", "cons_42 aws-apigw:123456789012/ymy8tbxw7b/prod/Tz1ZqFxsIAMFzXw=");
     }
 
     @Test
@@ -173,15 +188,21 @@ class RawTopicsTopologyTest {
                 .map(node -> node.name() + " -> " + node.successors().stream().map(TopologyDescription.Node::name).sorted().toList())
                 .sorted().toList())
                 .containsExactly(
+                        "apipark-raw-source -> [normalize-apipark]",
                         "apisix-raw-source -> [normalize-apisix]",
+                        "aws-raw-source -> [normalize-aws]",
                         "cloudevents-raw-source -> [normalize-cloudevents]",
                         "dead-letter-sink -> []",
                         "dead-letter-value -> [dead-letter-sink]",
                         "key-by-consumer -> [usage-events-sink]",
                         "kong-raw-source -> [normalize-kong]",
+                        "merge-apipark -> [merge-aws]",
                         "merge-apisix -> [merge-cloudevents]",
-                        "merge-cloudevents -> [outcome-]",
+                        "merge-aws -> [outcome-]",
+                        "merge-cloudevents -> [merge-apipark]",
+                        "normalize-apipark -> [merge-apipark]",
                         "normalize-apisix -> [merge-apisix]",
+                        "normalize-aws -> [merge-aws]",
                         "normalize-cloudevents -> [merge-cloudevents]",
                         "normalize-kong -> [merge-apisix]",
                         "outcome- -> [outcome-dead-letter, outcome-usage]",
