@@ -327,4 +327,106 @@ class IngestHttpServerTest {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("tollgate_ingest_publish_latency_seconds_bucket");
     }
+
+    private static final String AWS_LINE = """
+            {"requestId":"c6af9ac6","extendedRequestId":"Tz1ZqFxsIAMFzXw=","accountId":"123456789012","apiId":"ymy8tbxw7b",
+             "stage":"prod","resourcePath":"/v1/orders/{id}","path":"/v1/orders/123","httpMethod":"GET","status":"200",
+             "requestTimeEpoch":"1761488904123","consumerId":"cons_42","responseLength":"9982","integrationStatus":"200","errorType":"-"}""";
+
+    private static String firehoseDelivery(String requestId, String... lines) {
+        StringBuilder records = new StringBuilder();
+        for (String line : lines) {
+            records.append(records.length() == 0 ? "" : ",").append("{\"data\":\"")
+                    .append(java.util.Base64.getEncoder().encodeToString(line.getBytes(StandardCharsets.UTF_8))).append("\"}");
+        }
+        return "{\"requestId\":\"" + requestId + "\",\"timestamp\":1578090901599,\"records\":[" + records + "]}";
+    }
+
+    @Test
+    void acknowledgesAFirehoseDeliveryWithFirehosesOwnAnswerOnlyOnce() throws Exception {
+        start(Map.of(IngestConfig.TOKENS, "firehose-key"));
+        String delivery = firehoseDelivery("ed4acda5-034f-9f42-bba1-f29aea6d7d8f",
+                AWS_LINE, AWS_LINE.replace("Tz1ZqFxsIAMFzXw=", "Tz2").replace("\"errorType\":\"-\"", "\"errorType\":\"THROTTLED\""),
+                AWS_LINE.replace("Tz1ZqFxsIAMFzXw=", "Tz3") + "\n");
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write(delivery.getBytes(StandardCharsets.UTF_8));
+        }
+
+        HttpResponse<String> first = post("/v1/events/aws-firehose", "application/json", zipped.toByteArray(),
+                "Content-Encoding", "gzip", "X-Amz-Firehose-Access-Key", "firehose-key",
+                "X-Amz-Firehose-Request-Id", "ed4acda5-034f-9f42-bba1-f29aea6d7d8f", "X-Amz-Firehose-Protocol-Version", "1.0");
+        HttpResponse<String> retried = post("/v1/events/aws-firehose", "application/json", delivery,
+                "X-Amz-Firehose-Access-Key", "firehose-key", "X-Amz-Firehose-Request-Id", "ed4acda5-034f-9f42-bba1-f29aea6d7d8f");
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(json(first.body())).isEqualTo(json("{\"requestId\": \"ed4acda5-034f-9f42-bba1-f29aea6d7d8f\", \"timestamp\": "
+                + NOW.toEpochMilli() + "}"));
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(json(retried.body())).isEqualTo(json(first.body()));
+        assertThat(publisher.published()).extracting(UsageEvent::getId).containsExactly("Tz1ZqFxsIAMFzXw=", "Tz3");
+        assertThat(publisher.published().get(0).getSource()).isEqualTo("aws-apigw:123456789012/ymy8tbxw7b/prod");
+    }
+
+    @Test
+    void refusesAFirehoseDeliveryWithAnUnknownAccessKey() throws Exception {
+        start(Map.of(IngestConfig.TOKENS, "firehose-key"));
+
+        HttpResponse<String> response = post("/v1/events/aws-firehose", "application/json", firehoseDelivery("req-1", AWS_LINE),
+                "X-Amz-Firehose-Access-Key", "guess", "X-Amz-Firehose-Request-Id", "req-1");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(json(response.body())).isEqualTo(json("{\"requestId\": \"req-1\", \"timestamp\": " + NOW.toEpochMilli()
+                + ", \"errorMessage\": \"unknown or missing X-Amz-Firehose-Access-Key\"}"));
+        assertThat(publisher.published()).isEmpty();
+    }
+
+    @Test
+    void refusesAFirehoseDeliveryWithBadRecordsNamingThem() throws Exception {
+        start(Map.of());
+        String delivery = firehoseDelivery("req-2", AWS_LINE, AWS_LINE.replace("\"requestTimeEpoch\":\"1761488904123\"", "\"requestTimeEpoch\":\"-\""))
+                .replace("]}", ",{\"data\":\"%%%\"}]}");
+
+        HttpResponse<String> response = post("/v1/events/aws-firehose", "application/json", delivery, "X-Amz-Firehose-Request-Id", "req-2");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json(response.body())).isEqualTo(json("{\"requestId\": \"req-2\", \"timestamp\": " + NOW.toEpochMilli()
+                + ", \"errorMessage\": \"record 1 requestTimeEpoch: required; record 2 records[2].data: not base64\"}"));
+        assertThat(publisher.published()).isEmpty();
+    }
+
+    @Test
+    void answersAFirehoseDelivery503WhenKafkaDoesNotAcknowledgeAndDoesNotRememberIt() throws Exception {
+        start(Map.of());
+        publisher.mode = FakePublisher.Mode.UNAVAILABLE;
+
+        HttpResponse<String> refused = post("/v1/events/aws-firehose", "application/json", firehoseDelivery("req-3", AWS_LINE),
+                "X-Amz-Firehose-Request-Id", "req-3");
+        publisher.mode = FakePublisher.Mode.ACKNOWLEDGE;
+        HttpResponse<String> retried = post("/v1/events/aws-firehose", "application/json", firehoseDelivery("req-3", AWS_LINE),
+                "X-Amz-Firehose-Request-Id", "req-3");
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("2");
+        assertThat(json(refused.body()).get("errorMessage").asText()).isEqualTo("Kafka did not acknowledge the records in time; retry later");
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(publisher.published()).extracting(UsageEvent::getId).containsExactly("Tz1ZqFxsIAMFzXw=");
+    }
+
+    @Test
+    void acceptsApiparkHttpOutputRecords() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> response = post("/v1/events/apipark", "application/json", """
+                {"id":"ap-1","msec":1761488904123,"cluster":"c1","node":"n1","application":"app-42","api":"api-1",
+                 "request_method":"POST","uri":"/demo","status":200,"proxy_status":200,"request_length":139,"response_length":"9982",
+                 "ai_model_input_token":"","ai_model_output_token":""}""");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(json(response.body())).isEqualTo(json("{\"accepted\": 1, \"skipped\": 0}"));
+        assertThat(publisher.published()).singleElement().satisfies(event -> {
+            assertThat(event.getSource()).isEqualTo("apipark:c1/n1");
+            assertThat(event.getMeters()).isEqualTo(Map.of("requests", 1L, "bytes_in", 139L, "bytes_out", 9982L));
+        });
+    }
 }
