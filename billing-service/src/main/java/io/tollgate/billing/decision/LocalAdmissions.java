@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * What this instance admitted for one consumer that its balance may not include yet: each allowed call's
  * estimated cost and units, tagged with the time it was admitted. A balance covering events up to time T
- * ({@code lastEventTime}, else {@code updatedAt}) settles every admission made at or before T; an admission older
+ * ({@code lastEventTime}, else {@code updatedAt}) settles every admission made before T (strictly: an admission in
+ * the same millisecond as T may be a call whose event is not in the balance yet, so it keeps counting); an admission older
  * than the time-to-live is dropped even when no balance covers it (the pipeline is then stale, which the staleness
  * policy handles). Not thread-safe: callers hold the instance's monitor across settle, decide and admit.
  */
@@ -51,11 +52,11 @@ public final class LocalAdmissions implements Admitted {
         }
     }
 
-    /** Drops admissions made at or before {@code coveredUpToMillis} or before {@code expireBeforeMillis}. */
+    /** Drops admissions made before {@code coveredUpToMillis} or before {@code expireBeforeMillis}. */
     public void settle(long coveredUpToMillis, long expireBeforeMillis) {
         Entry head;
         while ((head = entries.peekFirst()) != null
-                && (head.admittedAtMillis <= coveredUpToMillis || head.admittedAtMillis < expireBeforeMillis)) {
+                && (head.admittedAtMillis < coveredUpToMillis || head.admittedAtMillis < expireBeforeMillis)) {
             entries.pollFirst();
             micros -= head.micros;
             Estimate estimate = head.estimate;

@@ -59,10 +59,10 @@ class DecisionServiceTest {
             clock.incrementAndGet();
             service.decide("acme", Estimate.NONE);
         }
-        long thirdAdmission = NOW + 3;
+        long afterThirdAdmission = NOW + 4;
 
         balances.put(pastIncluded("acme", 2 * TWO_TENTHS_OF_A_CENT).setUsage(java.util.Map.of("requests", 2003L))
-                .setLastEventTime(Instant.ofEpochMilli(thirdAdmission)).setVersion(2).build());
+                .setLastEventTime(Instant.ofEpochMilli(afterThirdAdmission)).setVersion(2).build());
         clock.incrementAndGet();
         DecisionService.Outcome outcome = service.decide("acme", Estimate.NONE);
 
@@ -91,12 +91,23 @@ class DecisionServiceTest {
     }
 
     @Test
+    void anAdmissionInTheSameMillisecondAsTheBalanceKeepsCounting() {
+        balances.put(pastIncluded("acme", TWO_TENTHS_OF_A_CENT).build());
+        DecisionService service = service();
+        service.decide("acme", Estimate.NONE);
+        balances.put(pastIncluded("acme", TWO_TENTHS_OF_A_CENT).setLastEventTime(Instant.ofEpochMilli(NOW)).setVersion(2).build());
+
+        assertThat(service.decide("acme", Estimate.NONE).allowed()).isFalse();
+        assertThat(service.pendingAdmissions("acme")).isEqualTo(1);
+    }
+
+    @Test
     void withoutALastEventTimeTheUpdateTimeSettles() {
         balances.put(pastIncluded("acme", TWO_TENTHS_OF_A_CENT).setUpdatedAt(Instant.ofEpochMilli(NOW - 1000)).build());
         DecisionService service = service();
         service.decide("acme", Estimate.NONE);
-        balances.put(pastIncluded("acme", TWO_TENTHS_OF_A_CENT).setUpdatedAt(Instant.ofEpochMilli(NOW)).setVersion(2).build());
-        clock.incrementAndGet();
+        balances.put(pastIncluded("acme", TWO_TENTHS_OF_A_CENT).setUpdatedAt(Instant.ofEpochMilli(NOW + 1)).setVersion(2).build());
+        clock.addAndGet(2);
 
         assertThat(service.decide("acme", Estimate.NONE).allowed()).isTrue();
     }
