@@ -113,4 +113,38 @@ class IngestEndToEndIT {
         assertThat(letter.getKey()).isEqualTo(ByteBuffer.wrap("k".getBytes(StandardCharsets.UTF_8)));
         assertThat(letters.get(0).key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
     }
+
+    private static String awsLine(String id, String consumer, long epochMs) {
+        return """
+                {"requestId":"r","extendedRequestId":"%s","accountId":"123456789012","apiId":"ymy8tbxw7b","stage":"prod",
+                 "resourcePath":"/v1/orders/{id}","path":"/v1/orders/1","httpMethod":"GET","status":"200","requestTimeEpoch":"%d",
+                 "consumerId":"%s","responseLength":"9982","integrationStatus":"200","errorType":"-"}""".formatted(id, epochMs, consumer);
+    }
+
+    @Test
+    void apiparkAndAwsRecordsArriveOverHttpFirehoseAndRawTopics() throws Exception {
+        String apipark = """
+                {"id":"%s","msec":%d,"cluster":"c1","node":"n1","application":"%s","api":"api-1","request_method":"POST",
+                 "uri":"/demo","status":200,"proxy_status":200,"request_length":139,"response_length":"9982",
+                 "ai_model_input_token":25,"ai_model_output_token":12}""";
+        String line = awsLine("fh-1", "gw7-firehose", 1763719220000L);
+        String delivery = "{\"requestId\":\"fh-req-1\",\"timestamp\":1763719221000,\"records\":[{\"data\":\""
+                + java.util.Base64.getEncoder().encodeToString(line.getBytes(StandardCharsets.UTF_8)) + "\"}]}";
+
+        HttpResponse<String> viaHttp = ingest.post("/v1/events/apipark", "application/json", apipark.formatted("ap-1", 1763719222000L, "gw7-apipark-http"));
+        HttpResponse<String> viaFirehose = ingest.post("/v1/events/aws-firehose", "application/json", delivery,
+                "X-Amz-Firehose-Request-Id", "fh-req-1");
+        ingest.produceRaw(ingest.apiparkTopic, null, apipark.formatted("ap-2", 1763719223000L, "gw7-apipark-raw"));
+        ingest.produceRaw(ingest.awsTopic, null, awsLine("aws-2", "gw7-aws-raw", 1763719224000L));
+
+        assertThat(viaHttp.statusCode()).isEqualTo(202);
+        assertThat(viaFirehose.statusCode()).isEqualTo(200);
+        assertThat(viaFirehose.body()).startsWith("{\"requestId\":\"fh-req-1\",\"timestamp\":");
+        assertThat(ingest.usageEvents("gw7-", 4)).extracting(r -> r.key() + " " + r.value().getSource() + "/" + r.value().getId() + " @" + r.timestamp())
+                .containsExactlyInAnyOrder(
+                        "gw7-apipark-http apipark:c1/n1/ap-1 @1763719222000",
+                        "gw7-firehose aws-apigw:123456789012/ymy8tbxw7b/prod/fh-1 @1763719220000",
+                        "gw7-apipark-raw apipark:c1/n1/ap-2 @1763719223000",
+                        "gw7-aws-raw aws-apigw:123456789012/ymy8tbxw7b/prod/aws-2 @1763719224000");
+    }
 }

@@ -44,6 +44,8 @@ final class RunningIngest implements AutoCloseable {
     final String kongTopic;
     final String apisixTopic;
     final String cloudEventsTopic;
+    final String apiparkTopic;
+    final String awsTopic;
     final IngestService service;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -55,11 +57,15 @@ final class RunningIngest implements AutoCloseable {
         kongTopic = stack.unique("gateway.kong.logs");
         apisixTopic = stack.unique("gateway.apisix.logs");
         cloudEventsTopic = stack.unique("gateway.cloudevents");
+        apiparkTopic = stack.unique("gateway.apipark.logs");
+        awsTopic = stack.unique("gateway.aws.logs");
         stack.createTopic(Topics.USAGE_EVENTS.withName(usageTopic));
         stack.createTopic(Topics.USAGE_EVENTS_DLQ.withName(dlqTopic));
         stack.createTopic(Topics.KONG_LOGS.withName(kongTopic));
         stack.createTopic(Topics.APISIX_LOGS.withName(apisixTopic));
         stack.createTopic(Topics.CLOUDEVENTS.withName(cloudEventsTopic));
+        stack.createTopic(Topics.APIPARK_LOGS.withName(apiparkTopic));
+        stack.createTopic(Topics.AWS_LOGS.withName(awsTopic));
         Map<String, Object> settings = new HashMap<>();
         settings.put(EnvConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
         settings.put(EnvConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
@@ -69,6 +75,8 @@ final class RunningIngest implements AutoCloseable {
         settings.put(IngestConfig.KONG_TOPIC, kongTopic);
         settings.put(IngestConfig.APISIX_TOPIC, apisixTopic);
         settings.put(IngestConfig.CLOUDEVENTS_TOPIC, cloudEventsTopic);
+        settings.put(IngestConfig.APIPARK_TOPIC, apiparkTopic);
+        settings.put(IngestConfig.AWS_TOPIC, awsTopic);
         settings.put(IngestConfig.RAW_APPLICATION_ID, stack.unique("tollgate-ingest-raw"));
         settings.put(IngestConfig.RAW_STATE_DIR, Files.createTempDirectory("tollgate-ingest-it").toString());
         settings.putAll(extra);
@@ -76,11 +84,14 @@ final class RunningIngest implements AutoCloseable {
         await().atMost(Duration.ofSeconds(90)).until(service::ready);
     }
 
-    HttpResponse<String> post(String path, String contentType, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
-                        .header("Content-Type", contentType).timeout(Duration.ofSeconds(30))
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> post(String path, String contentType, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+                .header("Content-Type", contentType).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     void produceRaw(String topic, byte[] key, String value) {
