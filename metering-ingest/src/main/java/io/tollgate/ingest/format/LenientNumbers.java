@@ -21,6 +21,13 @@ public final class LenientNumbers {
 
     /** A meter value: a non-negative integer in any of the accepted spellings. */
     public static long nonNegativeInteger(JsonNode node) {
+        Long plain = plainLong(node);
+        if (plain != null) {
+            if (plain < 0) {
+                throw new IllegalArgumentException(NEGATIVE);
+            }
+            return plain;
+        }
         BigDecimal value = decimal(node);
         if (value.signum() < 0) {
             throw new IllegalArgumentException(NEGATIVE);
@@ -30,16 +37,47 @@ public final class LenientNumbers {
 
     /** An integer that may be negative (Kong's -1 latencies); fractions are refused. */
     public static long integer(JsonNode node) {
-        return exactLong(decimal(node));
+        Long plain = plainLong(node);
+        return plain != null ? plain : exactLong(decimal(node));
     }
 
     /** Epoch milliseconds; a fractional part (APISIX {@code start_time}) is rounded half up. */
     public static long epochMillis(JsonNode node) {
+        Long plain = plainLong(node);
+        if (plain != null && plain > 0) {
+            return plain;
+        }
         BigDecimal value = decimal(node);
         if (value.signum() <= 0) {
             throw new IllegalArgumentException("must be a positive epoch time in milliseconds");
         }
         return exactLong(value.setScale(0, RoundingMode.HALF_UP));
+    }
+
+    /** The common case, without BigDecimal: a JSON integer or a string of decimal digits that fits a long; else null. */
+    private static Long plainLong(JsonNode node) {
+        if (node.isIntegralNumber()) {
+            return node.canConvertToLong() ? node.longValue() : null;
+        }
+        if (node.isTextual()) {
+            String text = node.textValue();
+            int length = text.length();
+            if (length == 0 || length > 18) {
+                return null;
+            }
+            int start = text.charAt(0) == '-' ? 1 : 0;
+            if (start == length) {
+                return null;
+            }
+            for (int i = start; i < length; i++) {
+                char c = text.charAt(i);
+                if (c < '0' || c > '9') {
+                    return null;
+                }
+            }
+            return Long.parseLong(text);
+        }
+        return null;
     }
 
     private static long exactLong(BigDecimal value) {
