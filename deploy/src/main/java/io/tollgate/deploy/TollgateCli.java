@@ -22,6 +22,7 @@ public final class TollgateCli implements Runnable {
     public static CommandLine commandLine() {
         return new CommandLine(new TollgateCli())
                 .addSubcommand(new UpCommand())
+                .addSubcommand(new io.tollgate.deploy.demo.DemoCommand())
                 .addSubcommand(new io.tollgate.deploy.finance.UsageCommand())
                 .addSubcommand(new io.tollgate.deploy.finance.InvoiceCommand())
                 .addSubcommand(new io.tollgate.deploy.finance.ReconcileCommand())
