@@ -77,7 +77,8 @@ public final class IngestService implements AutoCloseable {
         String usageTopic = config.getString(IngestConfig.USAGE_TOPIC);
         KafkaUsagePublisher publisher = KafkaUsagePublisher.create(
                 KafkaUsagePublisher.producerConfig(config.bootstrapServers(), config.getInt(IngestConfig.DELIVERY_TIMEOUT_MS),
-                        config.getInt(IngestConfig.MAX_BLOCK_MS), config.getInt(IngestConfig.LINGER_MS), kafkaOverrides),
+                        config.getInt(IngestConfig.MAX_BLOCK_MS), config.getInt(IngestConfig.LINGER_MS),
+                        config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES), kafkaOverrides),
                 AvroSerde.forValues(UsageEvent.class, registry).serializer(), usageTopic,
                 config.getLong(IngestConfig.MAX_IN_FLIGHT_EVENTS), config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES));
 

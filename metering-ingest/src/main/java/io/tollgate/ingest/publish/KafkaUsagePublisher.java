@@ -50,7 +50,7 @@ public final class KafkaUsagePublisher implements UsagePublisher {
 
     /** Producer settings that make a 202 mean "acknowledged by all in-sync replicas, once". */
     public static Map<String, Object> producerConfig(String bootstrapServers, int deliveryTimeoutMs, int maxBlockMs, int lingerMs,
-                                                     Map<String, Object> overrides) {
+                                                     long maxInFlightBytes, Map<String, Object> overrides) {
         Map<String, Object> props = new HashMap<>(overrides);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -62,6 +62,8 @@ public final class KafkaUsagePublisher implements UsagePublisher {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, maxBlockMs);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(1000, (deliveryTimeoutMs - lingerMs) / 2));
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
+        // Serialized events are smaller than the JSON bodies the in-flight bound counts, so send() never waits for buffer space.
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L * 1024 * 1024, maxInFlightBytes));
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tollgate-ingest");
         return props;
     }
