@@ -66,9 +66,9 @@ public final class MeteringConfig extends AbstractConfig {
             .define(TOPIC_BALANCES, Type.STRING, Topics.BILLING_BALANCES.name(), Importance.LOW, "Balances topic (output, compacted).")
             .define(TOPIC_USAGE_HOURLY, Type.STRING, Topics.USAGE_HOURLY.name(), Importance.LOW, "Hourly usage topic (output).")
             .define(TOPIC_DLQ, Type.STRING, Topics.USAGE_EVENTS_DLQ.name(), Importance.LOW, "Dead-letter topic (output).")
-            .define(BoundedMemoryRocksDBConfig.BLOCK_CACHE_BYTES, Type.LONG, 64L * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.MEDIUM,
+            .define(BoundedMemoryRocksDBConfig.BLOCK_CACHE_BYTES, Type.LONG, 256L * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.MEDIUM,
                     "RocksDB block cache shared by every store of the process, bytes (memtables are charged to it too).")
-            .define(BoundedMemoryRocksDBConfig.WRITE_BUFFER_BYTES, Type.LONG, 16L * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.MEDIUM,
+            .define(BoundedMemoryRocksDBConfig.WRITE_BUFFER_BYTES, Type.LONG, 128L * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.MEDIUM,
                     "RocksDB memtable budget shared by every store of the process, bytes (part of the block cache).");
 
     private final Map<String, Object> kafkaOverrides;

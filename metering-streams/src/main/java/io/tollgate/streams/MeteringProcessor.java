@@ -59,6 +59,12 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     private final AvroSerde<UsageEvent> usageSerde;
     private final long windowMs;
     private final Set<String> pending = new LinkedHashSet<>();
+    /**
+     * Read-through copies of the plans store and the task's stream time. Only this processor writes those stores,
+     * and a task whose transaction aborts is closed and initialized again, which clears them.
+     */
+    private final Map<String, PlanDefined> planCache = new HashMap<>();
+    private Long streamTime;
 
     private ProcessorContext<Object, Object> context;
     private WindowStore<String, Long> dedup;
@@ -86,6 +92,8 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         grants = context.getStateStore(MeteringTopology.GRANTS_STORE);
         pendingStore = context.getStateStore(MeteringTopology.PENDING_STORE);
         pending.clear();
+        planCache.clear();
+        streamTime = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, Long> marks = pendingStore.all()) {
             marks.forEachRemaining(mark -> pending.add(mark.key));
         }
@@ -104,9 +112,8 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
 
     private void onUsage(String key, UsageEvent event) {
         long eventTime = event.getEventTime().toEpochMilli();
-        Long seenTime = clock.get(CLOCK_KEY);
-        long streamTime = seenTime == null ? eventTime : Math.max(seenTime, eventTime);
-        if (seenTime == null || eventTime > seenTime) {
+        if (streamTime == null || eventTime > streamTime) {
+            streamTime = eventTime;
             clock.put(CLOCK_KEY, eventTime);
         }
         if (eventTime < streamTime - windowMs) {
@@ -169,6 +176,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             return;
         }
         plans.put(plan.getPlan(), plan);
+        planCache.put(plan.getPlan(), plan);
         List<ConsumerLedger> affected = new ArrayList<>();
         try (KeyValueIterator<String, ConsumerLedger> all = ledgers.all()) {
             all.forEachRemaining(entry -> {
@@ -185,7 +193,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
 
     private void rerate(ConsumerLedger ledger, long time) {
         String consumer = ledger.getConsumer();
-        List<HourCharge> changes = Ledgers.rerate(ledger, planOf(ledger), clock.get(CLOCK_KEY), windowMs, time,
+        List<HourCharge> changes = Ledgers.rerate(ledger, planOf(ledger), streamTime, windowMs, time,
                 (meter, from, to) -> readHours(consumer, meter, from, to));
         for (HourCharge change : changes) {
             book(consumer, change);
@@ -222,7 +230,17 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     }
 
     private PlanDefined planOf(ConsumerLedger ledger) {
-        return ledger.getPlan() == null ? null : plans.get(ledger.getPlan());
+        if (ledger.getPlan() == null) {
+            return null;
+        }
+        PlanDefined plan = planCache.get(ledger.getPlan());
+        if (plan == null) {
+            plan = plans.get(ledger.getPlan());
+            if (plan != null) {
+                planCache.put(ledger.getPlan(), plan);
+            }
+        }
+        return plan;
     }
 
     private void changed(ConsumerLedger ledger, long eventTime) {
@@ -244,28 +262,27 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             return;
         }
         long now = context.currentSystemTimeMs();
-        Map<String, PlanDefined> planCache = new HashMap<>();
         for (String output : pending) {
             if (output.startsWith(BALANCE_MARK)) {
-                publishBalance(output.substring(BALANCE_MARK.length()), planCache);
+                publishBalance(output.substring(BALANCE_MARK.length()));
             } else {
-                publishHour(output.substring(HOUR_MARK.length()), planCache, now);
+                publishHour(output.substring(HOUR_MARK.length()), now);
             }
             pendingStore.delete(output);
         }
         pending.clear();
     }
 
-    private void publishBalance(String consumer, Map<String, PlanDefined> planCache) {
+    private void publishBalance(String consumer) {
         ConsumerLedger ledger = ledgers.get(consumer);
         if (ledger == null) {
             return;
         }
-        Balance balance = Ledgers.toBalance(ledger, cachedPlan(ledger, planCache));
+        Balance balance = Ledgers.toBalance(ledger, planOf(ledger));
         context.forward(new Record<>(consumer, balance, ledger.getUpdatedAt()), MeteringTopology.BALANCES_SINK);
     }
 
-    private void publishHour(String hourKey, Map<String, PlanDefined> planCache, long now) {
+    private void publishHour(String hourKey, long now) {
         int consumerEnd = hourKey.indexOf(SEP);
         int meterEnd = hourKey.lastIndexOf(SEP);
         String consumer = hourKey.substring(0, consumerEnd);
@@ -276,7 +293,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             return;
         }
         ConsumerLedger ledger = ledgers.get(consumer);
-        PlanDefined plan = ledger == null ? null : cachedPlan(ledger, planCache);
+        PlanDefined plan = ledger == null ? null : planOf(ledger);
         UsageAggregate aggregate = UsageAggregate.newBuilder()
                 .setConsumer(consumer)
                 .setMeter(meter)
@@ -290,8 +307,11 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         context.forward(new Record<>(consumer, aggregate, now), MeteringTopology.HOURLY_SINK);
     }
 
-    private PlanDefined cachedPlan(ConsumerLedger ledger, Map<String, PlanDefined> planCache) {
-        return ledger.getPlan() == null ? null : planCache.computeIfAbsent(ledger.getPlan(), plans::get);
+    @Override
+    public void close() {
+        planCache.clear();
+        pending.clear();
+        streamTime = null;
     }
 
     private void deadLetter(String key, UsageEvent event, String stage, String reason) {

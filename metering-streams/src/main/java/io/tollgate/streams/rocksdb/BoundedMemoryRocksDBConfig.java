@@ -18,8 +18,8 @@ import java.util.Map;
 public final class BoundedMemoryRocksDBConfig implements RocksDBConfigSetter {
     public static final String BLOCK_CACHE_BYTES = "tollgate.rocksdb.block.cache.bytes";
     public static final String WRITE_BUFFER_BYTES = "tollgate.rocksdb.write.buffer.bytes";
-    private static final long DEFAULT_CACHE = 64L * 1024 * 1024;
-    private static final long DEFAULT_WRITE_BUFFERS = 16L * 1024 * 1024;
+    private static final long DEFAULT_CACHE = 256L * 1024 * 1024;
+    private static final long DEFAULT_WRITE_BUFFERS = 128L * 1024 * 1024;
     private static final double INDEX_FILTER_SHARE = 0.1;
 
     private static Cache cache;

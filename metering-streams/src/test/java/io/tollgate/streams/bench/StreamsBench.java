@@ -91,6 +91,8 @@ public final class StreamsBench {
             bootstrap = broker.bootstrapServers();
             registryUrl = apicurio.confluentUrl();
         }
+        Thread stopInfra = new Thread(() -> closeAll(infra), "bench-stop-infra");
+        Runtime.getRuntime().addShutdownHook(stopInfra);
         try {
             StreamsBench bench = new StreamsBench(bootstrap, registryUrl, work);
             int events = Integer.getInteger("bench.events", 300_000);
@@ -109,8 +111,17 @@ public final class StreamsBench {
             System.out.println("== metering-streams bench (" + Runtime.getRuntime().availableProcessors() + " cores) ==");
             report.forEach(System.out::println);
         } finally {
-            for (int i = infra.size() - 1; i >= 0; i--) {
-                infra.get(i).close();
+            closeAll(infra);
+            Runtime.getRuntime().removeShutdownHook(stopInfra);
+        }
+    }
+
+    private static synchronized void closeAll(List<AutoCloseable> infra) {
+        for (int i = infra.size() - 1; i >= 0; i--) {
+            try {
+                infra.remove(i).close();
+            } catch (Exception e) {
+                System.err.println("cannot stop " + e);
             }
         }
     }
@@ -128,6 +139,11 @@ public final class StreamsBench {
         values.put(MeteringConfig.TOPIC_BALANCES, topics.balances());
         values.put(MeteringConfig.TOPIC_USAGE_HOURLY, topics.usageHourly());
         values.put(MeteringConfig.TOPIC_DLQ, topics.deadLetters());
+        System.getProperties().forEach((name, value) -> {
+            if (name.toString().startsWith("tollgate.")) {
+                values.put(name.toString(), value.toString());
+            }
+        });
         return MeteringApp.start(new MeteringConfig(values, Map.of()));
     }
 

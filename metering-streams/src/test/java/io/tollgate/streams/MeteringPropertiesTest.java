@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * month boundary: hourly totals equal the sums over unique events, hours add up to the period charge, and every
  * balance equals credits minus charges computed here independently with BigDecimal from the period totals.
  */
-class MeteringProperties {
+class MeteringPropertiesTest {
     private static final Instant START = Instant.parse("2026-11-30T14:00:00Z");
     private static final List<String> CONSUMERS = List.of("acme", "globex");
     private static final List<String> METERS = List.of("requests", "input_tokens", "unpriced");
