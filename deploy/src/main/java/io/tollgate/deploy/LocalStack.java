@@ -114,10 +114,10 @@ public final class LocalStack implements AutoCloseable {
         if ((options.bootstrapServers == null) != (options.schemaRegistryUrl == null)) {
             throw new IllegalArgumentException("--bootstrap-servers and --schema-registry-url go together: give both or neither");
         }
+        checkPorts(options);
         if (options.fresh) {
             wipe(options.dataDir);
         }
-        checkPorts(options);
         LocalStack stack = new LocalStack(options, AdminToken.readOrCreate(options.dataDir));
         try {
             stack.startInfrastructure();
