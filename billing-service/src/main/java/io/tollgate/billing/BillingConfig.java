@@ -19,6 +19,7 @@ public final class BillingConfig extends AbstractConfig {
 
     public static final String HOST = "tollgate.billing.host";
     public static final String PORT = "tollgate.billing.port";
+    public static final String GRPC_PORT = "tollgate.billing.grpc.port";
     public static final String EVENT_LOOPS = "tollgate.billing.event.loops";
     public static final String BALANCES_TOPIC = "tollgate.billing.balances.topic";
 
@@ -81,6 +82,8 @@ public final class BillingConfig extends AbstractConfig {
                         "Address the HTTP server binds (0.0.0.0 to accept gateways on other hosts).")
                 .define(PORT, Type.INT, 8090, ConfigDef.Range.between(0, 65535), Importance.HIGH,
                         "HTTP port of decisions, admin and finance endpoints (0 picks a free port).")
+                .define(GRPC_PORT, Type.INT, 9191, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM,
+                        "Port of Envoy ext_authz over gRPC (envoy.service.auth.v3.Authorization/Check); -1 disables it.")
                 .define(EVENT_LOOPS, Type.INT, Math.max(1, Runtime.getRuntime().availableProcessors()),
                         ConfigDef.Range.atLeast(1), Importance.LOW,
                         "Number of Vert.x event loops serving HTTP (one HTTP server instance per loop).")

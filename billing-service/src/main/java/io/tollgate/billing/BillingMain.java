@@ -7,6 +7,8 @@ import io.tollgate.billing.decision.BalanceReplica;
 import io.tollgate.billing.decision.DecisionEndpoints;
 import io.tollgate.billing.decision.DecisionMetrics;
 import io.tollgate.billing.decision.DecisionService;
+import io.tollgate.billing.extauthz.ExtAuthzServer;
+import io.tollgate.billing.extauthz.ExtAuthzService;
 import io.tollgate.runtime.Lifecycle;
 import io.tollgate.runtime.OpsRoutes.Readiness;
 import io.tollgate.schemas.topics.Topics;
@@ -52,8 +54,16 @@ public final class BillingMain {
                 BillingConfig.ALLOW.equals(config.getString(BillingConfig.UNKNOWN_CONSUMER)),
                 BillingConfig.FAIL_CLOSED.equals(config.getString(BillingConfig.STALE_POLICY)),
                 config.getLong(BillingConfig.ADMISSION_TTL_MS)), System::currentTimeMillis);
-        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, new DecisionMetrics(metrics), config.identityHeaders(),
+        DecisionMetrics decisionMetrics = new DecisionMetrics(metrics);
+        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, decisionMetrics, config.identityHeaders(),
                 config.getString(BillingConfig.TOP_UP_URL), config.sharedSecret());
+        int grpcPort = config.getInt(BillingConfig.GRPC_PORT);
+        if (grpcPort >= 0) {
+            ExtAuthzServer extAuthz = lifecycle.register(ExtAuthzServer.start(config.getString(BillingConfig.HOST), grpcPort,
+                    new ExtAuthzService(decisions, decisionMetrics, config.identityHeaders(), config.getString(BillingConfig.TOP_UP_URL),
+                            config.sharedSecret())));
+            log.info("Envoy ext_authz gRPC on {}:{}", config.getString(BillingConfig.HOST), extAuthz.port());
+        }
 
         AccountsModule accounts = lifecycle.register(new AccountsModule(config, metrics, replica));
         accounts.start();

@@ -210,27 +210,9 @@ public final class DecisionEndpoints {
                 || presented != null && MessageDigest.isEqual(sharedSecret, presented.getBytes(StandardCharsets.UTF_8));
     }
 
-    private ObjectNode problem(Reason reason, String consumer, DecisionService.Outcome outcome, String detail) {
-        ObjectNode body = Problem.of(reason.status(), reason.problemType(), reason.title(), detail);
-        body.put("reason", reason.code());
-        if (consumer != null) {
-            body.put("consumer", consumer);
-        }
-        if (outcome != null && outcome.view() != null) {
-            Balance balance = outcome.view().balance();
-            body.put("balance", MicrosText.format(outcome.decision().remainingMicros()));
-            body.put("currency", balance.getCurrency());
-            body.put("asOf", balance.getUpdatedAt().toString());
-        }
-        if (reason.isPayment() && topUpUrl != null && consumer != null) {
-            body.put("topUpUrl", topUpUrl.replace("{consumer}", consumer));
-        }
-        return body;
-    }
-
     private void deny(HttpServerResponse response, Reason reason, String consumer, DecisionService.Outcome outcome,
                       String detail, boolean nginx, long start) {
-        ObjectNode body = problem(reason, consumer, outcome, detail);
+        ObjectNode body = DenyBody.of(reason, consumer, outcome, detail, topUpUrl);
         int status = reason.status();
         response.putHeader(REASON_HEADER, reason.code());
         if (consumer != null) {
