@@ -140,6 +140,8 @@ public final class ApicurioRegistry implements AutoCloseable {
         // Confluent clients look schemas up by content: match on the canonical form, as Confluent's registry does.
         p.put("apicurio.ccompat.use-canonical-hash", "true");
         p.put("apicurio.ccompat.max-subjects", "10000");
+        // Confluent's registry checks BACKWARD compatibility unless told otherwise; Apicurio checks nothing by default.
+        p.put("apicurio.rules.global.compatibility", "BACKWARD");
         // Confluent clients and tests delete subjects and versions; Apicurio forbids it by default.
         p.put("apicurio.rest.deletion.artifact.enabled", "true");
         p.put("apicurio.rest.deletion.artifact-version.enabled", "true");

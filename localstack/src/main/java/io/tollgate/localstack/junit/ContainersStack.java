@@ -46,6 +46,7 @@ final class ContainersStack extends AbstractStack {
         GenericContainer<?> registry = new GenericContainer<>(DockerImageName.parse(registryImage))
                 .withExposedPorts(8080)
                 .withEnv("APICURIO_CCOMPAT_USE_CANONICAL_HASH", "true")
+                .withEnv("APICURIO_RULES_GLOBAL_COMPATIBILITY", "BACKWARD")
                 .withEnv("APICURIO_REST_DELETION_ARTIFACT_ENABLED", "true")
                 .withEnv("APICURIO_REST_DELETION_ARTIFACT_VERSION_ENABLED", "true")
                 .waitingFor(Wait.forHttp(ApicurioRegistry.CONFLUENT_PATH + "/subjects").forStatusCode(200)

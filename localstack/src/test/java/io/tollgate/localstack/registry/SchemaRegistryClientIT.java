@@ -88,8 +88,16 @@ class SchemaRegistryClientIT {
         assertThat(client.compatibility(subject)).isEqualTo("FULL");
         client.setCompatibility(subject, "BACKWARD_TRANSITIVE");
         assertThat(client.compatibility(subject)).isEqualTo("BACKWARD_TRANSITIVE");
-        assertThat(client.compatibility(null)).isIn("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
-                "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
+    }
+
+    @Test
+    void likeConfluentsRegistryTheGlobalLevelIsBackwardAndAnIncompatibleSecondVersionIsRefused() {
+        assertThat(client.compatibility(null)).isEqualTo("BACKWARD");
+        client.register(subject, V1);
+
+        assertThat(client.isCompatible(subject, V2_ID_BECOMES_INT)).isFalse();
+        assertThatThrownBy(() -> client.register(subject, V2_ID_BECOMES_INT)).isInstanceOf(SchemaRegistryException.Incompatible.class);
+        assertThat(client.register(subject, V2_WITH_DEFAULT)).isPositive();
     }
 
     @Test
