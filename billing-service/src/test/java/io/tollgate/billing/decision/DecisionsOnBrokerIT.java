@@ -48,6 +48,7 @@ class DecisionsOnBrokerIT {
         settings.put(EnvConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
         settings.put(EnvConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
         settings.put(BillingConfig.PORT, 0);
+        settings.put(BillingConfig.GRPC_PORT, 0);
         settings.put(BillingConfig.EVENT_LOOPS, 1);
         settings.put(BillingConfig.BALANCES_TOPIC, topic);
         settings.put(BillingConfig.STALE_POLICY, stalePolicy);
