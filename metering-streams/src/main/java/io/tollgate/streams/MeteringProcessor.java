@@ -8,6 +8,7 @@ import io.tollgate.avro.DeadLetter;
 import io.tollgate.avro.PlanDefined;
 import io.tollgate.avro.UsageAggregate;
 import io.tollgate.avro.UsageEvent;
+import io.tollgate.schemas.money.Periods;
 import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.streams.errors.DeadLetters;
 import io.tollgate.streams.ledger.HourCharge;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,21 +46,23 @@ import java.util.TreeMap;
  * Dedup, rating, balances and hourly totals of the consumers of one partition. The DSL cannot say it: one
  * event touches the dedup window, the consumer's ledger and its hours, and outputs are coalesced.
  *
- * <p>Outputs are not written per event: a changed balance or hour is marked in {@code pending-outputs} (a
- * logged store, so a mark committed with its state change survives a crash) and published by a wall-clock
- * punctuator every flush interval, inside the same transaction as the state it reads.
+ * <p>Outputs are not written per event: a changed consumer is marked in {@code pending-outputs} (a logged store,
+ * so a mark committed with its state change survives a crash) and a wall-clock punctuator publishes its balance
+ * and its changed hours every flush interval, inside the same transaction as the state it reads. Which hours
+ * changed is kept in memory only; a consumer whose mark survived a restart has every hour of its open periods
+ * published again (the latest record per hour is the total, so a repeat is harmless).
  */
 final class MeteringProcessor implements Processor<String, SpecificRecord, Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(MeteringProcessor.class);
     private static final String CLOCK_KEY = "usage-stream-time";
     private static final char SEP = '\u0000';
-    private static final String BALANCE_MARK = "b" + SEP;
-    private static final String HOUR_MARK = "h" + SEP;
 
     private final MeteringTopology.Settings settings;
     private final AvroSerde<UsageEvent> usageSerde;
     private final long windowMs;
     private final Set<String> pending = new LinkedHashSet<>();
+    private final Map<String, Set<String>> changedHours = new HashMap<>();
+    private final Set<String> recovered = new HashSet<>();
     /**
      * Read-through copies of the plans store and the task's stream time. Only this processor writes those stores,
      * and a task whose transaction aborts is closed and initialized again, which clears them.
@@ -91,12 +95,12 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         plans = context.getStateStore(MeteringTopology.PLANS_STORE);
         grants = context.getStateStore(MeteringTopology.GRANTS_STORE);
         pendingStore = context.getStateStore(MeteringTopology.PENDING_STORE);
-        pending.clear();
-        planCache.clear();
+        close();
         streamTime = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, Long> marks = pendingStore.all()) {
             marks.forEachRemaining(mark -> pending.add(mark.key));
         }
+        recovered.addAll(pending);
         Duration interval = settings.flushInterval();
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
     }
@@ -161,7 +165,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             ConsumerLedger ledger = ledgerOf(grant.getConsumer());
             String grantKey = grant.getConsumer() + SEP + grant.getIdempotencyKey();
             if (grants.get(grantKey) != null) {
-                mark(BALANCE_MARK + ledger.getConsumer());
+                mark(ledger.getConsumer());
                 return;
             }
             grants.put(grantKey, grant.getAmountMicros());
@@ -221,7 +225,8 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         totals.setEvents(totals.getEvents() + charge.events());
         totals.setAmountMicros(Math.addExact(totals.getAmountMicros(), charge.amountMicros()));
         hourly.put(key, totals, charge.hourStart());
-        mark(HOUR_MARK + key + SEP + charge.hourStart());
+        changedHours.computeIfAbsent(consumer, c -> new HashSet<>()).add(charge.meter() + SEP + charge.hourStart());
+        mark(consumer);
     }
 
     private ConsumerLedger ledgerOf(String consumer) {
@@ -248,12 +253,12 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         ledger.setLastEventTime(eventTime);
         ledger.setUpdatedAt(context.currentSystemTimeMs());
         ledgers.put(ledger.getConsumer(), ledger);
-        mark(BALANCE_MARK + ledger.getConsumer());
+        mark(ledger.getConsumer());
     }
 
-    private void mark(String output) {
-        if (pending.add(output)) {
-            pendingStore.put(output, context.currentSystemTimeMs());
+    private void mark(String consumer) {
+        if (pending.add(consumer)) {
+            pendingStore.put(consumer, context.currentSystemTimeMs());
         }
     }
 
@@ -262,38 +267,50 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             return;
         }
         long now = context.currentSystemTimeMs();
-        for (String output : pending) {
-            if (output.startsWith(BALANCE_MARK)) {
-                publishBalance(output.substring(BALANCE_MARK.length()));
-            } else {
-                publishHour(output.substring(HOUR_MARK.length()), now);
+        for (String consumer : pending) {
+            ConsumerLedger ledger = ledgers.get(consumer);
+            Set<String> hours = changedHours.remove(consumer);
+            if (ledger != null) {
+                publishBalance(ledger);
+                if (recovered.remove(consumer)) {
+                    publishOpenHours(ledger, now);
+                } else if (hours != null) {
+                    for (String hour : hours) {
+                        int sep = hour.lastIndexOf(SEP);
+                        publishHour(ledger, hour.substring(0, sep), Long.parseLong(hour.substring(sep + 1)), now);
+                    }
+                }
             }
-            pendingStore.delete(output);
+            pendingStore.delete(consumer);
         }
         pending.clear();
+        recovered.clear();
     }
 
-    private void publishBalance(String consumer) {
-        ConsumerLedger ledger = ledgers.get(consumer);
-        if (ledger == null) {
+    private void publishOpenHours(ConsumerLedger ledger, long now) {
+        if (streamTime == null) {
             return;
         }
-        Balance balance = Ledgers.toBalance(ledger, planOf(ledger));
-        context.forward(new Record<>(consumer, balance, ledger.getUpdatedAt()), MeteringTopology.BALANCES_SINK);
+        long from = Periods.startOf(ledger.getPeriodKind(), streamTime - windowMs);
+        for (String meter : ledger.getKnownMeters()) {
+            for (Long hourStart : readHours(ledger.getConsumer(), meter, from, Periods.hourStart(streamTime)).keySet()) {
+                publishHour(ledger, meter, hourStart, now);
+            }
+        }
     }
 
-    private void publishHour(String hourKey, long now) {
-        int consumerEnd = hourKey.indexOf(SEP);
-        int meterEnd = hourKey.lastIndexOf(SEP);
-        String consumer = hourKey.substring(0, consumerEnd);
-        String meter = hourKey.substring(consumerEnd + 1, meterEnd);
-        long hourStart = Long.parseLong(hourKey.substring(meterEnd + 1));
-        HourTotals totals = hourly.fetch(hourKey.substring(0, meterEnd), hourStart);
+    private void publishBalance(ConsumerLedger ledger) {
+        Balance balance = Ledgers.toBalance(ledger, planOf(ledger));
+        context.forward(new Record<>(ledger.getConsumer(), balance, ledger.getUpdatedAt()), MeteringTopology.BALANCES_SINK);
+    }
+
+    private void publishHour(ConsumerLedger ledger, String meter, long hourStart, long now) {
+        String consumer = ledger.getConsumer();
+        HourTotals totals = hourly.fetch(consumer + SEP + meter, hourStart);
         if (totals == null) {
             return;
         }
-        ConsumerLedger ledger = ledgers.get(consumer);
-        PlanDefined plan = ledger == null ? null : planOf(ledger);
+        PlanDefined plan = planOf(ledger);
         UsageAggregate aggregate = UsageAggregate.newBuilder()
                 .setConsumer(consumer)
                 .setMeter(meter)
@@ -311,6 +328,8 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     public void close() {
         planCache.clear();
         pending.clear();
+        changedHours.clear();
+        recovered.clear();
         streamTime = null;
     }
 

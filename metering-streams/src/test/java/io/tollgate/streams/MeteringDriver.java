@@ -41,14 +41,16 @@ final class MeteringDriver implements AutoCloseable {
 
     final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     final TopicNames topics = TopicNames.defaults();
-    final TopologyTestDriver driver;
-    final TestInputTopic<String, UsageEvent> usage;
-    final TestInputTopic<String, AccountEvent> accounts;
-    final TestInputTopic<String, byte[]> rawUsage;
-    final TestOutputTopic<String, Balance> balances;
-    final TestOutputTopic<String, UsageAggregate> hourly;
-    final TestOutputTopic<byte[], DeadLetter> deadLetters;
+    TopologyTestDriver driver;
+    TestInputTopic<String, UsageEvent> usage;
+    TestInputTopic<String, AccountEvent> accounts;
+    TestInputTopic<String, byte[]> rawUsage;
+    TestOutputTopic<String, Balance> balances;
+    TestOutputTopic<String, UsageAggregate> hourly;
+    TestOutputTopic<byte[], DeadLetter> deadLetters;
     private final Path stateDir;
+    private final Properties props = new Properties();
+    private final MeteringTopology.Settings settings;
     private int accountEventSeq;
 
     MeteringDriver() {
@@ -61,7 +63,6 @@ final class MeteringDriver implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-        Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-test-" + UUID.randomUUID());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
@@ -72,8 +73,12 @@ final class MeteringDriver implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(DeadLetterHandler.REGISTRY_INSTANCE, registry);
         props.put(DeadLetterHandler.DLQ_TOPIC, topics.deadLetters());
-        MeteringTopology.Settings settings = new MeteringTopology.Settings(topics, dedupWindow, FLUSH);
-        driver = new TopologyTestDriver(MeteringTopology.build(settings, registry), props, WALL_CLOCK_START);
+        settings = new MeteringTopology.Settings(topics, dedupWindow, FLUSH);
+        open(WALL_CLOCK_START);
+    }
+
+    private void open(Instant wallClock) {
+        driver = new TopologyTestDriver(MeteringTopology.build(settings, registry), props, wallClock);
         usage = driver.createInputTopic(topics.usageEvents(), new StringSerializer(),
                 AvroSerde.forValues(UsageEvent.class, registry).serializer());
         rawUsage = driver.createInputTopic(topics.usageEvents(), new StringSerializer(), new ByteArraySerializer());
