@@ -104,9 +104,10 @@ class CrashIT {
         assumeTrue(stack.mode() == KafkaStack.Mode.EMBEDDED, "the crash test restarts the broker, which only the embedded stack allows");
         long began = System.nanoTime();
         CrashPlan plan = CrashPlan.fromSystemProperties();
-        log.info("crash test: {} distinct calls, faults {}", plan.events(), plan.faults());
         CrashTopics topics = CrashTopics.create(stack);
         Path dataDir = Files.createTempDirectory("tollgate-crash-");
+        log.info("crash test: {} distinct calls, faults {}; service logs in {} (kept if the test fails)", plan.events(), plan.faults(),
+                dataDir.resolve("logs"));
         String adminToken = "crash-" + UUID.randomUUID();
         CrashServices services = new CrashServices(TollgateCli.repoRoot(), dataDir, environments(stack, topics, dataDir, adminToken));
         List<Long> pids;
@@ -193,7 +194,7 @@ class CrashIT {
         Map<String, ExpectedBalances.Expected> expected = ExpectedBalances.of(traffic.calls(), PRICES, credits);
         assertThat(expected.keySet()).as("every consumer has calls").containsExactlyInAnyOrderElementsOf(CONSUMERS);
         long settling = System.nanoTime();
-        List<String> wanted = expected.values().stream().map(CrashIT::describe).toList();
+        List<String> wanted = CONSUMERS.stream().map(c -> describe(expected.get(c))).toList();
         await("every balance equals the distinct calls' usage and charges").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> assertThat(CONSUMERS.stream().map(c -> describe(c, billing.balance(c).orElse(null))).toList())
                         .containsExactlyElementsOf(wanted));
@@ -296,6 +297,7 @@ class CrashIT {
         billing.put("TOLLGATE_BILLING_ACCOUNTS_TOPIC", topics.accounts());
         billing.put("TOLLGATE_BILLING_USAGE_HOURLY_TOPIC", topics.hourly());
         billing.put("TOLLGATE_BILLING_EVENT_LOOPS", "1");
+        billing.put("TOLLGATE_BILLING_GRPC_PORT", String.valueOf(Ports.free()));
         billing.put("TOLLGATE_ADMIN_TOKENS", adminToken);
 
         Map<ServiceSpec, Map<String, String>> environments = new LinkedHashMap<>();

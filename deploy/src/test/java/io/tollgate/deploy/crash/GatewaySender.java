@@ -63,7 +63,9 @@ final class GatewaySender implements AutoCloseable {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000,
+                // fewer "could not be established" warnings while the broker is down
+                ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 3_000),
                 new StringSerializer(), new ByteArraySerializer());
     }
 
