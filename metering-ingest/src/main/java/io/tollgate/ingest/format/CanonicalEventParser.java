@@ -11,11 +11,14 @@ import java.util.Map;
 /**
  * Tollgate's own event (SPEC §5): {@code id} and {@code consumer} required, {@code time} RFC 3339
  * (default: receipt), {@code meters} non-negative integers (default {@code {"requests": 1}}),
- * {@code source} default {@value #DEFAULT_SOURCE}. Unknown fields are ignored.
+ * {@code source} default {@value #DEFAULT_SOURCE}. Unknown fields are ignored. An element carrying
+ * {@code specversion} is a CloudEvent sent as plain {@code application/json} (as OpenMeter accepts it, and as
+ * Kong's metering plugin may send it) and is read by {@link CloudEventsParser}.
  */
 public final class CanonicalEventParser implements EventParser {
     public static final String FORMAT = "canonical";
     public static final String DEFAULT_SOURCE = "canonical";
+    private final CloudEventsParser cloudEvents = new CloudEventsParser();
 
     @Override
     public String format() {
@@ -26,6 +29,10 @@ public final class CanonicalEventParser implements EventParser {
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "event", FieldReader.NOT_AN_OBJECT));
+            return;
+        }
+        if (element.has("specversion")) {
+            cloudEvents.parse(index, element, receivedAt, out);
             return;
         }
         FieldReader f = new FieldReader(index);

@@ -93,4 +93,17 @@ class CanonicalEventParserTest {
 
         assertThat(event.getEventTime()).isEqualTo(Instant.parse("2026-11-21T10:00:00.123Z"));
     }
+
+    @Test
+    void readsCloudEventsSentAsPlainJson() {
+        List<ParseResult> results = parse(parser, """
+                [{"id": "a", "consumer": "acme"},
+                 {"specversion": "1.0", "id": "ce-1", "source": "kong-metering", "type": "kong.api_request", "subject": "globex"},
+                 {"specversion": "1.0", "id": "ce-2", "source": "kong-metering", "type": "kong.api_request"}]
+                """);
+
+        assertThat(((ParseResult.Parsed) results.get(1)).event().getGateway()).isEqualTo("cloudevents");
+        assertThat(((ParseResult.Parsed) results.get(1)).event().getConsumer()).isEqualTo("globex");
+        assertThat(results.get(2)).isEqualTo(new ParseResult.Invalid(2, "subject", "required"));
+    }
 }
