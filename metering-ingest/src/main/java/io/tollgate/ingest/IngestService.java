@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -200,7 +201,7 @@ public final class IngestService implements AutoCloseable {
         // Vert.x first, so no request is taken that the publisher can no longer answer.
         vertx.close().toCompletionStage().toCompletableFuture().join();
         if (streams != null) {
-            streams.close(java.time.Duration.ofSeconds(30));
+            streams.close(Duration.ofSeconds(30));
         }
         publisher.close();
         prometheus.close();

@@ -70,10 +70,11 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
             return;
         }
         List<ParseResult.Invalid> invalid = new ArrayList<>();
+        byte[] ingestTime = Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.UTF_8);
         int normalized = 0;
         for (ParseResult result : results) {
             if (result instanceof ParseResult.Parsed parsed) {
-                forward(parsed.event(), now);
+                forward(parsed.event(), ingestTime);
                 normalized++;
             } else if (result instanceof ParseResult.Skipped skipped) {
                 metrics.skipped(parser.format(), skipped.reason());
@@ -91,9 +92,9 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
         }
     }
 
-    private void forward(UsageEvent event, Instant now) {
+    private void forward(UsageEvent event, byte[] ingestTime) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(UsagePublisher.INGEST_TIME_HEADER, Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.UTF_8));
+        headers.add(UsagePublisher.INGEST_TIME_HEADER, ingestTime);
         context.forward(new Record<>(event.getConsumer().getBytes(StandardCharsets.UTF_8), new RawOutcome.Usage(event),
                 event.getEventTime().toEpochMilli(), headers));
     }
