@@ -12,6 +12,7 @@ import io.tollgate.ingest.IngestMetrics;
 import io.tollgate.ingest.format.ApiparkLogParser;
 import io.tollgate.ingest.format.ApisixLogParser;
 import io.tollgate.ingest.format.CanonicalEventParser;
+import io.tollgate.ingest.format.CloudEventsBinary;
 import io.tollgate.ingest.format.CloudEventsParser;
 import io.tollgate.ingest.format.EventParser;
 import io.tollgate.ingest.format.JsonBodies;
@@ -37,6 +38,7 @@ import io.vertx.ext.web.handler.PlatformHandler;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -190,6 +192,11 @@ public final class IngestHttpServer {
 
     private void selectInput(RoutingContext ctx, Endpoint endpoint) {
         String mediaType = mediaType(ctx.request().getHeader("Content-Type"));
+        if (endpoint.path().equals("/v1/events") && ctx.request().getHeader("ce-specversion") != null) {
+            ctx.put(INPUT, binaryCloudEvent(ctx));
+            ctx.next();
+            return;
+        }
         Input input = endpoint.byMediaType().get(mediaType);
         if (input == null) {
             metrics.refused(endpoint.name(), "unsupported_media_type");
@@ -201,6 +208,14 @@ public final class IngestHttpServer {
         }
         ctx.put(INPUT, input);
         ctx.next();
+    }
+
+    /** CloudEvents binary content mode: attributes in {@code ce-*} headers, the body is the (JSON) data. */
+    private static Input binaryCloudEvent(RoutingContext ctx) {
+        Map<String, String> headers = new HashMap<>();
+        ctx.request().headers().forEach(header -> headers.put(header.getKey(), header.getValue()));
+        return new Input(new CloudEventsParser(),
+                body -> List.of(CloudEventsBinary.toStructured(headers, CloudEventsBinary.HTTP_PREFIX, body)));
     }
 
     static String mediaType(String contentType) {

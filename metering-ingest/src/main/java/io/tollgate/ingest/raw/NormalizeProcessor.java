@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.avro.DeadLetter;
 import io.tollgate.avro.UsageEvent;
 import io.tollgate.ingest.IngestMetrics;
+import io.tollgate.ingest.format.CloudEventsBinary;
+import io.tollgate.ingest.format.CloudEventsParser;
 import io.tollgate.ingest.format.EventParser;
 import io.tollgate.ingest.format.JsonBodies;
 import io.tollgate.ingest.format.MalformedBodyException;
 import io.tollgate.ingest.format.ParseResult;
 import io.tollgate.ingest.publish.UsagePublisher;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -19,11 +22,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Normalizes one raw gateway record (an object or an array of them) into UsageEvents timestamped with
+ * Normalizes one raw gateway record (an object or an array of them, or a CloudEvent in Kafka binary mode) into
+ * UsageEvents timestamped with
  * their event time. A record that is not JSON goes to the dead letters with stage {@value #STAGE_PARSE};
  * one with invalid elements sends its valid elements on and itself to the dead letters with stage
  * {@value #STAGE_VALIDATE} and every problem in the reason (replaying it is safe: the valid elements are
@@ -59,8 +65,7 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
         }
         List<ParseResult> results;
         try {
-            List<JsonNode> elements = JsonBodies.objectOrArray(record.value());
-            results = parser.parseAll(elements, now);
+            results = parser.parseAll(elements(record), now);
         } catch (MalformedBodyException e) {
             deadLetter(record, now, STAGE_PARSE, e.getMessage());
             return;
@@ -90,6 +95,18 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
                     + (invalid.size() > MAX_REASONS ? "; and " + (invalid.size() - MAX_REASONS) + " more" : "");
             deadLetter(record, now, STAGE_VALIDATE, reason);
         }
+    }
+
+    /** A record's elements: its JSON, or for a CloudEvent in binary mode ({@code ce_} headers) the event it describes. */
+    private List<JsonNode> elements(Record<byte[], byte[]> record) throws MalformedBodyException {
+        if (parser.format().equals(CloudEventsParser.FORMAT) && record.headers().lastHeader("ce_specversion") != null) {
+            Map<String, String> attributes = new HashMap<>();
+            for (Header header : record.headers()) {
+                attributes.put(header.key(), header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
+            }
+            return List.of(CloudEventsBinary.toStructured(attributes, CloudEventsBinary.KAFKA_PREFIX, record.value()));
+        }
+        return JsonBodies.objectOrArray(record.value());
     }
 
     private void forward(UsageEvent event, byte[] ingestTime) {

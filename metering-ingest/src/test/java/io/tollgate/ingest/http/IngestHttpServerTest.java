@@ -429,4 +429,25 @@ class IngestHttpServerTest {
             assertThat(event.getMeters()).isEqualTo(Map.of("requests", 1L, "bytes_in", 139L, "bytes_out", 9982L));
         });
     }
+
+    @Test
+    void takesCloudEventsInBinaryModeFromCeHeaders() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> response = post("/v1/events", "application/json", "{\"meters\": {\"input_tokens\": 7}}",
+                "ce-specversion", "1.0", "ce-id", "bin-1", "ce-source", "gw://bin", "ce-type", "api.request", "ce-subject", "acme",
+                "ce-time", "2026-11-21T10:00:00Z");
+        HttpResponse<String> noSubject = post("/v1/events", "application/json", "{}",
+                "ce-specversion", "1.0", "ce-id", "bin-2", "ce-source", "gw://bin", "ce-type", "api.request");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(publisher.published()).singleElement().satisfies(event -> {
+            assertThat(event.getId()).isEqualTo("bin-1");
+            assertThat(event.getConsumer()).isEqualTo("acme");
+            assertThat(event.getMeters()).isEqualTo(Map.of("input_tokens", 7L));
+            assertThat(event.getEventTime()).isEqualTo(Instant.parse("2026-11-21T10:00:00Z"));
+        });
+        assertThat(noSubject.statusCode()).isEqualTo(400);
+        assertThat(json(noSubject.body()).get("errors")).isEqualTo(json("[{\"index\": 0, \"field\": \"subject\", \"reason\": \"required\"}]"));
+    }
 }

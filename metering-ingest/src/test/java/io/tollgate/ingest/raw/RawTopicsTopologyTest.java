@@ -128,6 +128,22 @@ class RawTopicsTopologyTest {
     }
 
     @Test
+    void readsCloudEventsInKafkaBinaryMode() {
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("ce_specversion", utf8("1.0")).add("ce_id", utf8("bin-1")).add("ce_source", utf8("gw://bin"))
+                .add("ce_type", utf8("api.request")).add("ce_subject", utf8("initech")).add("ce_time", utf8("2026-11-21T09:00:00Z"))
+                .add("content-type", utf8("application/json"));
+
+        cloudEvents.pipeInput(new TestRecord<>(utf8("k"), utf8("{\"meters\": {\"output_tokens\": \"3\"}}"), headers, WALL_CLOCK));
+
+        TestRecord<String, UsageEvent> out = usage.readRecord();
+        assertThat(out.key()).isEqualTo("initech");
+        assertThat(out.value().getId()).isEqualTo("bin-1");
+        assertThat(out.value().getMeters()).isEqualTo(Map.of("output_tokens", 3L));
+        assertThat(out.getRecordTime()).isEqualTo(Instant.parse("2026-11-21T09:00:00Z"));
+    }
+
+    @Test
     void sendsGarbageToTheDeadLettersWithItsReasonAndGoesOn() {
         kong.pipeInput(utf8("k"), utf8("this is not json"));
         kong.pipeInput(utf8("k2"), utf8(KONG));
