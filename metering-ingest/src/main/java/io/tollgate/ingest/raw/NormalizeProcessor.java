@@ -40,13 +40,13 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
     static final String STAGE_VALIDATE = "ingest-validate";
     private static final int MAX_REASONS = 20;
 
-    private final EventParser parser;
+    private final Map<String, EventParser> parsersByTopic;
     private final IngestMetrics metrics;
     private final String deadLetterTopic;
     private ProcessorContext<byte[], RawOutcome> context;
 
-    NormalizeProcessor(EventParser parser, IngestMetrics metrics, String deadLetterTopic) {
-        this.parser = parser;
+    NormalizeProcessor(Map<String, EventParser> parsersByTopic, IngestMetrics metrics, String deadLetterTopic) {
+        this.parsersByTopic = parsersByTopic;
         this.metrics = metrics;
         this.deadLetterTopic = deadLetterTopic;
     }
@@ -63,9 +63,15 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
             deadLetter(record, now, STAGE_PARSE, "the record has no value");
             return;
         }
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        EventParser parser = source == null ? null : parsersByTopic.get(source.topic());
+        if (parser == null) {
+            deadLetter(record, now, STAGE_PARSE, "no format is configured for topic " + (source == null ? "(unknown)" : source.topic()));
+            return;
+        }
         List<ParseResult> results;
         try {
-            results = parser.parseAll(elements(record), now);
+            results = parser.parseAll(elements(parser, record), now);
         } catch (MalformedBodyException e) {
             deadLetter(record, now, STAGE_PARSE, e.getMessage());
             return;
@@ -98,7 +104,7 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
     }
 
     /** A record's elements: its JSON, or for a CloudEvent in binary mode ({@code ce_} headers) the event it describes. */
-    private List<JsonNode> elements(Record<byte[], byte[]> record) throws MalformedBodyException {
+    private static List<JsonNode> elements(EventParser parser, Record<byte[], byte[]> record) throws MalformedBodyException {
         if (parser.format().equals(CloudEventsParser.FORMAT) && record.headers().lastHeader("ce_specversion") != null) {
             Map<String, String> attributes = new HashMap<>();
             for (Header header : record.headers()) {

@@ -15,7 +15,9 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Raw gateway topics to {@code usage.events}: each raw topic is read as bytes and normalized by its
@@ -45,14 +47,13 @@ public final class RawTopicsTopology {
         if (rawTopics.isEmpty()) {
             throw new IllegalArgumentException("at least one raw topic is needed");
         }
-        KStream<byte[], RawOutcome> normalized = null;
-        for (RawTopic raw : rawTopics) {
-            String format = raw.parser().format();
-            KStream<byte[], RawOutcome> stream = builder
-                    .stream(raw.topic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(format + "-raw-source"))
-                    .process(() -> new NormalizeProcessor(raw.parser(), metrics, sinks.deadLetterTopic()), Named.as("normalize-" + format));
-            normalized = normalized == null ? stream : normalized.merge(stream, Named.as("merge-" + format));
-        }
+        Map<String, EventParser> parsers = new LinkedHashMap<>();
+        rawTopics.forEach(raw -> parsers.put(raw.topic(), raw.parser()));
+        // One source and one normalizer for every raw topic: each record takes the parser of its topic, and no
+        // merge nodes sit on the per-event path.
+        KStream<byte[], RawOutcome> normalized = builder
+                .stream(List.copyOf(parsers.keySet()), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-gateway-logs"))
+                .process(() -> new NormalizeProcessor(parsers, metrics, sinks.deadLetterTopic()), Named.as("normalize"));
         normalized.split(Named.as("outcome-"))
                 .branch((key, outcome) -> outcome instanceof RawOutcome.Usage, Branched.withConsumer(usage -> usage
                         .map((key, outcome) -> {

@@ -204,26 +204,18 @@ class RawTopicsTopologyTest {
                 .map(node -> node.name() + " -> " + node.successors().stream().map(TopologyDescription.Node::name).sorted().toList())
                 .sorted().toList())
                 .containsExactly(
-                        "apipark-raw-source -> [normalize-apipark]",
-                        "apisix-raw-source -> [normalize-apisix]",
-                        "aws-raw-source -> [normalize-aws]",
-                        "cloudevents-raw-source -> [normalize-cloudevents]",
                         "dead-letter-sink -> []",
                         "dead-letter-value -> [dead-letter-sink]",
                         "key-by-consumer -> [usage-events-sink]",
-                        "kong-raw-source -> [normalize-kong]",
-                        "merge-apipark -> [merge-aws]",
-                        "merge-apisix -> [merge-cloudevents]",
-                        "merge-aws -> [outcome-]",
-                        "merge-cloudevents -> [merge-apipark]",
-                        "normalize-apipark -> [merge-apipark]",
-                        "normalize-apisix -> [merge-apisix]",
-                        "normalize-aws -> [merge-aws]",
-                        "normalize-cloudevents -> [merge-cloudevents]",
-                        "normalize-kong -> [merge-apisix]",
+                        "normalize -> [outcome-]",
                         "outcome- -> [outcome-dead-letter, outcome-usage]",
                         "outcome-dead-letter -> [dead-letter-value]",
                         "outcome-usage -> [key-by-consumer]",
+                        "raw-gateway-logs -> [normalize]",
                         "usage-events-sink -> []");
+        TopologyDescription.Source source = (TopologyDescription.Source) description.subtopologies().iterator().next().nodes().stream()
+                .filter(node -> node.name().equals("raw-gateway-logs")).findFirst().orElseThrow();
+        assertThat(source.topicSet()).containsExactlyInAnyOrder("gateway.kong.logs", "gateway.apisix.logs", "gateway.cloudevents",
+                "gateway.apipark.logs", "gateway.aws.logs");
     }
 }
