@@ -66,12 +66,13 @@ public final class BillingMain {
         }
 
         AccountsModule accounts = lifecycle.register(new AccountsModule(config, metrics, replica));
-        accounts.start();
 
         BillingServer server = lifecycle.register(BillingServer.start(config.getString(BillingConfig.HOST),
                 config.getInt(BillingConfig.PORT), config.getInt(BillingConfig.EVENT_LOOPS), metrics,
                 () -> readiness(replica.readiness(), accounts.readiness()), endpoints, accounts::mount));
         log.info("billing-service listening on {}:{}", config.getString(BillingConfig.HOST), server.port());
+        // after the server, so that /healthz and /readyz answer while the accounts topics are checked
+        accounts.start();
         return server;
     }
 

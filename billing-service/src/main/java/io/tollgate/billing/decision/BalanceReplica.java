@@ -29,7 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
@@ -47,6 +50,7 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
     private static final long END_CHECK_INTERVAL_MS = 250;
+    private static final Duration RETRY = Duration.ofSeconds(2);
 
     private final TopicSpec topic;
     private final Map<String, Object> kafkaProperties;
@@ -59,6 +63,7 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
     private final Thread thread;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running = true;
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean caughtUpOnce;
     private volatile long lagRecords = -1;
     private volatile long lastCaughtUpMillis = -1;
@@ -128,54 +133,71 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
     }
 
     private void run() {
-        try {
-            ensureTopic();
-            Map<String, Object> props = new HashMap<>(kafkaProperties);
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-            props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "billing-balance-replica");
-            AvroSerde<Balance> serde = AvroSerde.forValues(Balance.class, registryUrl);
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-                consumer = c;
-                List<TopicPartition> partitions = partitions(c);
-                c.assign(partitions);
-                c.seekToBeginning(partitions);
-                Map<TopicPartition, Long> startupEnd = c.endOffsets(partitions, Duration.ofSeconds(30));
-                startupEndTotal = startupEnd.values().stream().mapToLong(Long::longValue).sum();
-                log.info("replicating {} ({} partitions, {} records to catch up)", topic.name(), partitions.size(), startupEndTotal);
-                long nextEndCheck = 0;
-                while (running) {
-                    long now = clock.getAsLong();
-                    if (target == null && now >= nextEndCheck) {
-                        target = endOffsets(c, partitions);
-                        targetAtMillis = now;
-                        nextEndCheck = now + END_CHECK_INTERVAL_MS;
-                    }
-                    ConsumerRecords<String, byte[]> records = c.poll(POLL);
-                    now = clock.getAsLong();
-                    for (ConsumerRecord<String, byte[]> record : records) {
-                        apply(record, serde, now);
-                    }
-                    if (target != null && lagBehind(c, target) == 0) {
-                        lastCaughtUpMillis = targetAtMillis;
-                        target = null;
-                    }
-                    if (!caughtUpOnce) {
-                        checkStartup(c, startupEnd);
-                    }
+        while (running) {
+            try {
+                replicate();
+            } catch (WakeupException e) {
+                if (running) {
+                    log.warn("balance replica woken up unexpectedly; restarting it");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | ExecutionException | TimeoutException e) {
+                log.warn("balance replica failed ({}); decisions keep the last known balances, retrying in {} ms",
+                        e.toString(), RETRY.toMillis());
+            } finally {
+                consumer = null;
+            }
+            try {
+                if (closed.await(RETRY.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void replicate() throws InterruptedException, ExecutionException, TimeoutException {
+        target = null;
+        ensureTopic();
+        Map<String, Object> props = new HashMap<>(kafkaProperties);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "billing-balance-replica");
+        AvroSerde<Balance> serde = AvroSerde.forValues(Balance.class, registryUrl);
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer = c;
+            List<TopicPartition> partitions = partitions(c);
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            Map<TopicPartition, Long> startupEnd = c.endOffsets(partitions, Duration.ofSeconds(30));
+            startupEndTotal = startupEnd.values().stream().mapToLong(Long::longValue).sum();
+            log.info("replicating {} ({} partitions, {} records to catch up)", topic.name(), partitions.size(), startupEndTotal);
+            long nextEndCheck = 0;
+            while (running) {
+                long now = clock.getAsLong();
+                if (target == null && now >= nextEndCheck) {
+                    target = endOffsets(c, partitions);
+                    targetAtMillis = now;
+                    nextEndCheck = now + END_CHECK_INTERVAL_MS;
+                }
+                ConsumerRecords<String, byte[]> records = c.poll(POLL);
+                now = clock.getAsLong();
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    apply(record, serde, now);
+                }
+                if (target != null && lagBehind(c, target) == 0) {
+                    lastCaughtUpMillis = targetAtMillis;
+                    target = null;
+                }
+                if (!caughtUpOnce) {
+                    checkStartup(c, startupEnd);
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("balance replica woken up unexpectedly", e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException | ExecutionException e) {
-            log.error("balance replica stopped: decisions keep the last known balances and report them stale", e);
-        } finally {
-            consumer = null;
         }
     }
 
@@ -239,34 +261,40 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
                 return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             }
             log.info("waiting for topic {}", topic.name());
-            Thread.sleep(500);
+            if (closed.await(500, TimeUnit.MILLISECONDS)) {
+                break;
+            }
         }
         throw new InterruptedException("closed while waiting for " + topic.name());
     }
 
     /** Creates the topic as the contract describes it when missing, so the service starts before metering-streams. */
-    private void ensureTopic() throws InterruptedException, ExecutionException {
+    private void ensureTopic() throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, Object> props = new HashMap<>(kafkaProperties);
         props.keySet().retainAll(AdminClientConfig.configNames());
-        try (Admin admin = Admin.create(props)) {
-            if (admin.listTopics().names().get().contains(topic.name())) {
+        Admin admin = Admin.create(props);
+        try {
+            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic.name())) {
                 return;
             }
             Map<String, String> configs = new HashMap<>(topic.configs());
             configs.put("cleanup.policy", topic.cleanupPolicy());
             admin.createTopics(List.of(new NewTopic(topic.name(), Optional.of(topic.partitions()), Optional.empty()).configs(configs)))
-                    .all().get();
+                    .all().get(30, TimeUnit.SECONDS);
             log.info("created topic {}", topic.name());
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
             }
+        } finally {
+            admin.close(Duration.ofSeconds(5));
         }
     }
 
     @Override
     public void close() {
         running = false;
+        closed.countDown();
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
