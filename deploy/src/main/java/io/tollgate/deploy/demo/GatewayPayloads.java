@@ -173,6 +173,81 @@ final class GatewayPayloads {
         return log;
     }
 
+    /** APIPark / Apinto access log with the formatter of GATEWAYS.md part 2 §1.10 (flat, Apinto never writes null). */
+    ObjectNode apipark(GatewayCall call) {
+        ObjectNode log = json.createObjectNode();
+        log.put("id", call.id());
+        log.put("msec", call.startedAt().toEpochMilli());
+        log.put("time_iso8601", call.startedAt().toString());
+        log.put("cluster", "apipark-cluster");
+        log.put("node", "node-1");
+        log.put("application", call.consumer());
+        log.put("authorization", uuidOf("authorization:" + call.consumer()));
+        log.put("provider", uuidOf("provider:" + call.api()));
+        log.put("api", call.api());
+        log.put("service", uuidOf("service:" + call.api()));
+        log.put("request_method", call.method());
+        log.put("uri", call.path());
+        log.put("status", call.status());
+        log.put("proxy_status", call.gatewayGenerated() ? "" : String.valueOf(call.status()));
+        log.put("request_length", call.requestBytes());
+        log.put("response_length", String.valueOf(call.responseBytes()));
+        log.put("request_time", 40 + call.responseBytes() % 900);
+        log.put("block_name", "");
+        log.put("ai_provider", call.isLlmCall() ? "openai" : "");
+        log.put("ai_model", call.isLlmCall() ? call.model() : "");
+        if (call.isLlmCall()) {
+            log.put("ai_model_input_token", call.inputTokens());
+            log.put("ai_model_output_token", call.outputTokens());
+            log.put("ai_model_total_token", call.inputTokens() + call.outputTokens());
+        } else {
+            log.put("ai_model_input_token", "");
+            log.put("ai_model_output_token", "");
+            log.put("ai_model_total_token", "");
+        }
+        return log;
+    }
+
+    /** AWS API Gateway (REST) access-log line of GATEWAYS.md part 2 §2.2: every value a quoted template substitution. */
+    ObjectNode awsAccessLog(GatewayCall call) {
+        ObjectNode log = json.createObjectNode();
+        log.put("requestId", uuidOf("aws-request:" + call.id()));
+        log.put("extendedRequestId", call.id());
+        log.put("accountId", "123456789012");
+        log.put("apiId", call.api());
+        log.put("stage", "prod");
+        log.put("domainName", "api.example.com");
+        log.put("resourcePath", call.route());
+        log.put("path", call.path());
+        log.put("httpMethod", call.method());
+        log.put("status", String.valueOf(call.status()));
+        log.put("requestTimeEpoch", String.valueOf(call.startedAt().toEpochMilli()));
+        log.put("apiKeyId", "k-" + call.consumer());
+        log.put("principalId", call.consumer());
+        log.put("consumerId", call.consumer());
+        log.put("plan", DemoPlan.ID);
+        log.put("responseLength", String.valueOf(call.responseBytes()));
+        log.put("responseLatency", "173");
+        log.put("integrationLatency", "171");
+        log.put("integrationStatus", call.gatewayGenerated() ? "" : String.valueOf(call.status()));
+        log.put("authorizerStatus", "200");
+        log.put("errorType", call.gatewayGenerated() ? "THROTTLED" : "-");
+        log.put("sourceIp", "203.0.113.7");
+        return log;
+    }
+
+    /** An Amazon Data Firehose HTTP-endpoint delivery: each record's {@code data} is base64 of one access-log line. */
+    ObjectNode firehoseDelivery(String requestId, long timestamp, List<byte[]> lines) {
+        ObjectNode delivery = json.createObjectNode();
+        delivery.put("requestId", requestId);
+        delivery.put("timestamp", timestamp);
+        ArrayNode records = delivery.putArray("records");
+        for (byte[] line : lines) {
+            records.addObject().put("data", java.util.Base64.getEncoder().encodeToString(line));
+        }
+        return delivery;
+    }
+
     ObjectNode canonical(GatewayCall call) {
         ObjectNode event = json.createObjectNode();
         event.put("id", call.id());

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 
 /**
  * Random good and bad payloads for every ingest door (HTTP endpoints and raw topics). A good case says which calls
@@ -36,9 +37,13 @@ final class IngestFuzz {
         KONG(DemoTraffic.KONG_PATH, DemoTraffic.JSON, null),
         APISIX(DemoTraffic.APISIX_PATH, DemoTraffic.JSON, null),
         APISIX_LINES(DemoTraffic.APISIX_PATH, DemoTraffic.NDJSON, null),
+        APIPARK("/v1/events/apipark", DemoTraffic.JSON, null),
+        AWS_FIREHOSE("/v1/events/aws-firehose", DemoTraffic.JSON, null),
         KONG_TOPIC(null, null, Topics.KONG_LOGS.name()),
         APISIX_TOPIC(null, null, Topics.APISIX_LOGS.name()),
-        CLOUDEVENTS_TOPIC(null, null, Topics.CLOUDEVENTS.name());
+        CLOUDEVENTS_TOPIC(null, null, Topics.CLOUDEVENTS.name()),
+        APIPARK_TOPIC(null, null, Topics.APIPARK_LOGS.name()),
+        AWS_TOPIC(null, null, Topics.AWS_LOGS.name());
 
         final String path;
         final String contentType;
@@ -52,6 +57,11 @@ final class IngestFuzz {
 
         boolean http() {
             return path != null;
+        }
+
+        /** AWS API Gateway logs carry no token counts. */
+        boolean tokens() {
+            return this != AWS_FIREHOSE && this != AWS_TOPIC;
         }
     }
 
@@ -79,14 +89,16 @@ final class IngestFuzz {
 
     Case good(Door door, Instant now) {
         List<GatewayCall> calls = new ArrayList<>();
-        int count = door == Door.EVENTS_CLOUDEVENT ? 1 : 1 + random.nextInt(4);
+        int count = door == Door.EVENTS_CLOUDEVENT || door == Door.AWS_TOPIC ? 1 : 1 + random.nextInt(4);
         for (int i = 0; i < count; i++) {
-            calls.add(call(now));
+            calls.add(call(now, door));
         }
         List<ObjectNode> elements = calls.stream().map(call -> respell(element(door, call))).toList();
         byte[] body = switch (door) {
             case EVENTS_CLOUDEVENT -> payloads.bytes(elements.get(0));
             case APISIX_LINES -> payloads.newlineDelimited(elements);
+            case AWS_FIREHOSE -> firehose(elements.stream().map(payloads::bytes).toList());
+            case AWS_TOPIC -> payloads.bytes(elements.get(0));
             case EVENTS_CLOUDEVENT_BATCH -> payloads.bytes(payloads.array(elements));
             default -> elements.size() == 1 && random.nextBoolean() ? payloads.bytes(elements.get(0)) : payloads.bytes(payloads.array(elements));
         };
@@ -95,7 +107,7 @@ final class IngestFuzz {
 
     Case bad(Door door, Instant now) {
         Expect refusal = door.http() ? Expect.REFUSED : Expect.DEAD_LETTER;
-        GatewayCall call = call(now);
+        GatewayCall call = call(now, door);
         ObjectNode element = element(door, call);
         int kind = random.nextInt(15);
         switch (kind) {
@@ -143,12 +155,16 @@ final class IngestFuzz {
             case 9:
                 return badTime(door, element, refusal);
             case 10: {
-                ObjectNode broken = element(door, call(now));
+                ObjectNode broken = element(door, call(now, door));
                 setTokens(door, broken, TextNode.valueOf("lots"));
-                List<GatewayCall> goods = List.of(call(now), call(now));
+                List<GatewayCall> goods = List.of(call(now, door), call(now, door));
                 ArrayNode mixed = payloads.array(List.of(element(door, goods.get(0)), broken, element(door, goods.get(1))));
-                byte[] body = door == Door.APISIX_LINES ? payloads.newlineDelimited(List.of(element(door, goods.get(0)), broken,
-                        element(door, goods.get(1)))) : payloads.bytes(mixed);
+                List<ObjectNode> elements = List.of(element(door, goods.get(0)), broken, element(door, goods.get(1)));
+                byte[] body = switch (door) {
+                    case APISIX_LINES -> payloads.newlineDelimited(elements);
+                    case AWS_FIREHOSE -> firehose(elements.stream().map(payloads::bytes).toList());
+                    default -> payloads.bytes(mixed);
+                };
                 String type = door == Door.EVENTS_CLOUDEVENT ? DemoTraffic.CLOUDEVENT_BATCH : door.contentType;
                 return new Case("batch of 2 good and 1 bad element", door, type, body, refusal,
                         door.http() ? List.of() : goods);
@@ -169,7 +185,7 @@ final class IngestFuzz {
                 return badField(door, element, "wrong type", List.of(json.createArrayNode()), refusal);
             }
             case 13: {
-                if (door.http()) {
+                if (door.http() && door != Door.AWS_FIREHOSE) {
                     String type = List.of("application/xml", "text/html", "multipart/form-data; boundary=x").get(random.nextInt(3));
                     return new Case("content type " + type, door, type, payloads.bytes(element), refusal, List.of());
                 }
@@ -180,34 +196,52 @@ final class IngestFuzz {
                         || door == Door.CLOUDEVENTS_TOPIC) {
                     String field = random.nextBoolean() ? "id" : (door == Door.EVENTS_JSON ? "consumer" : "subject");
                     element.remove(field);
-                    return bad("no " + field, door, body(door, element), refusal);
+                    return badElement("no " + field, door, element, refusal);
                 }
                 return badTime(door, element, refusal);
             }
         }
     }
 
+    /** On the Firehose door, broken bytes go either as the whole body or as one record's data. */
     private Case bad(String description, Door door, byte[] body, Expect expect) {
+        if (door == Door.AWS_FIREHOSE && body.length < OVERSIZED_BYTES && random.nextBoolean()) {
+            return new Case(description + ", as a Firehose record", door, door.contentType, firehose(List.of(body)), expect, List.of());
+        }
         return new Case(description, door, door.contentType, body, expect, List.of());
+    }
+
+    private Case badElement(String description, Door door, ObjectNode element, Expect expect) {
+        return new Case(description, door, door.contentType, body(door, element), expect, List.of());
+    }
+
+    private byte[] firehose(List<byte[]> lines) {
+        return payloads.bytes(payloads.firehoseDelivery(UUID.randomUUID().toString(), System.currentTimeMillis(), lines));
     }
 
     private Case badField(Door door, ObjectNode element, String what, List<JsonNode> values, Expect expect) {
         JsonNode value = values.get(random.nextInt(values.size()));
         setTokens(door, element, value);
-        return bad(what + ": input tokens " + value, door, body(door, element), expect);
+        return badElement(what + ": a meter of " + value, door, element, expect);
     }
 
     private Case badTime(Door door, ObjectNode element, Expect expect) {
         switch (door) {
             case KONG, KONG_TOPIC -> element.put("started_at", "soon");
             case APISIX, APISIX_LINES, APISIX_TOPIC -> element.put("start_time", -5);
+            case APIPARK, APIPARK_TOPIC -> element.put("msec", "later");
+            case AWS_FIREHOSE, AWS_TOPIC -> element.put("requestTimeEpoch", "yesterday");
             default -> element.put("time", "yesterday at noon");
         }
-        return bad("unreadable time", door, body(door, element), expect);
+        return badElement("unreadable time", door, element, expect);
     }
 
     private byte[] body(Door door, ObjectNode element) {
-        return door == Door.EVENTS_CLOUDEVENT_BATCH ? payloads.bytes(payloads.array(List.of(element))) : payloads.bytes(element);
+        return switch (door) {
+            case EVENTS_CLOUDEVENT_BATCH -> payloads.bytes(payloads.array(List.of(element)));
+            case AWS_FIREHOSE -> firehose(List.of(payloads.bytes(element)));
+            default -> payloads.bytes(element);
+        };
     }
 
     private ObjectNode element(Door door, GatewayCall call) {
@@ -217,6 +251,8 @@ final class IngestFuzz {
             case KONG, KONG_TOPIC -> payloads.kong(call);
             case APISIX, APISIX_LINES -> payloads.apisix(call, GatewayPayloads.ApisixRequestId.HEADER);
             case APISIX_TOPIC -> payloads.apisix(call, GatewayPayloads.ApisixRequestId.LOG_FIELD);
+            case APIPARK, APIPARK_TOPIC -> payloads.apipark(call);
+            case AWS_FIREHOSE, AWS_TOPIC -> payloads.awsAccessLog(call);
         };
     }
 
@@ -225,6 +261,8 @@ final class IngestFuzz {
             case KONG, KONG_TOPIC -> element.withObject("/ai/proxy/usage").set("prompt_tokens", value);
             case APISIX, APISIX_LINES, APISIX_TOPIC -> element.withObject("/llm_summary").set("prompt_tokens", value);
             case EVENTS_JSON -> element.withObject("/meters").set("input_tokens", value);
+            case APIPARK, APIPARK_TOPIC -> element.set("ai_model_input_token", value);
+            case AWS_FIREHOSE, AWS_TOPIC -> element.set("responseLength", value);
             default -> element.withObject("/data/meters").set("input_tokens", value);
         }
     }
@@ -232,7 +270,7 @@ final class IngestFuzz {
     /** The same good numbers, spelled as gateways spell them: JSON numbers, numeric strings, exponent form. */
     private ObjectNode respell(ObjectNode element) {
         for (String pointer : List.of("/ai/proxy/usage/prompt_tokens", "/llm_summary/completion_tokens",
-                "/meters/input_tokens", "/data/meters/output_tokens")) {
+                "/meters/input_tokens", "/data/meters/output_tokens", "/ai_model_output_token")) {
             JsonNode value = element.at(pointer);
             if (!value.isNumber() || value.asLong() == 0) {
                 continue;
@@ -257,9 +295,9 @@ final class IngestFuzz {
         return digits.charAt(0) + (fraction.isEmpty() ? "" : "." + fraction) + "e" + (digits.length() - 1);
     }
 
-    private GatewayCall call(Instant now) {
+    private GatewayCall call(Instant now, Door door) {
         String consumer = CONSUMERS.get(random.nextInt(CONSUMERS.size()));
-        boolean llm = random.nextInt(3) > 0;
+        boolean llm = door.tokens() && random.nextInt(3) > 0;
         long input = llm ? 1 + random.nextInt(5_000) : 0;
         long output = llm ? random.nextInt(2_000) : 0;
         return new GatewayCall(String.format("%016x%016x", random.nextLong(), random.nextLong()), consumer, "fuzz",
