@@ -56,6 +56,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     private static final Logger log = LoggerFactory.getLogger(MeteringProcessor.class);
     private static final String CLOCK_KEY = "usage-stream-time";
     private static final char SEP = '\u0000';
+    private static final int LEDGER_CACHE_SIZE = 10_000;
 
     private final MeteringTopology.Settings settings;
     private final AvroSerde<UsageEvent> usageSerde;
@@ -69,6 +70,13 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
      */
     private final Map<String, PlanDefined> planCache = new HashMap<>();
     private Long streamTime;
+    /** Read-through copies of recent ledgers (written through on every change; dropped when a record fails half-way). */
+    private final Map<String, ConsumerLedger> ledgerCache = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ConsumerLedger> eldest) {
+            return size() > LEDGER_CACHE_SIZE;
+        }
+    };
 
     private ProcessorContext<Object, Object> context;
     private WindowStore<String, Long> dedup;
@@ -107,10 +115,15 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
-        if (record.value() instanceof UsageEvent event) {
-            onUsage(record.key(), event);
-        } else if (record.value() instanceof AccountEvent event) {
-            onAccount(event);
+        try {
+            if (record.value() instanceof UsageEvent event) {
+                onUsage(record.key(), event);
+            } else if (record.value() instanceof AccountEvent event) {
+                onAccount(event);
+            }
+        } catch (RuntimeException e) {
+            ledgerCache.clear();
+            throw e;
         }
     }
 
@@ -230,8 +243,19 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     }
 
     private ConsumerLedger ledgerOf(String consumer) {
-        ConsumerLedger ledger = ledgers.get(consumer);
+        ConsumerLedger ledger = storedLedger(consumer);
         return ledger != null ? ledger : Ledgers.newLedger(consumer, context.currentSystemTimeMs());
+    }
+
+    private ConsumerLedger storedLedger(String consumer) {
+        ConsumerLedger ledger = ledgerCache.get(consumer);
+        if (ledger == null) {
+            ledger = ledgers.get(consumer);
+            if (ledger != null) {
+                ledgerCache.put(consumer, ledger);
+            }
+        }
+        return ledger;
     }
 
     private PlanDefined planOf(ConsumerLedger ledger) {
@@ -253,6 +277,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         ledger.setLastEventTime(eventTime);
         ledger.setUpdatedAt(context.currentSystemTimeMs());
         ledgers.put(ledger.getConsumer(), ledger);
+        ledgerCache.put(ledger.getConsumer(), ledger);
         mark(ledger.getConsumer());
     }
 
@@ -268,7 +293,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         }
         long now = context.currentSystemTimeMs();
         for (String consumer : pending) {
-            ConsumerLedger ledger = ledgers.get(consumer);
+            ConsumerLedger ledger = storedLedger(consumer);
             Set<String> hours = changedHours.remove(consumer);
             if (ledger != null) {
                 publishBalance(ledger);
@@ -327,6 +352,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     @Override
     public void close() {
         planCache.clear();
+        ledgerCache.clear();
         pending.clear();
         changedHours.clear();
         recovered.clear();

@@ -286,6 +286,24 @@ class MeteringTopologyTest {
     }
 
     @Test
+    void anEventThatFailsHalfWayGoesToTheDeadLetterTopicAndChangesNothing() {
+        prepaidAcmeOnPro();
+        app.call("acme", "gw-1", "huge", T0.plusSeconds(1), Map.of("egress", Long.MAX_VALUE - 10));
+        // "requests" is applied before "egress" (map order), so the event fails after counting its request in memory.
+        app.call("acme", "gw-1", "overflow", T0.plusSeconds(2), Map.of("requests", 1L, "egress", 100L));
+        app.call("acme", "gw-1", "after", T0.plusSeconds(3), Map.of("requests", 5L));
+        app.flush();
+
+        List<KeyValue<byte[], DeadLetter>> letters = app.deadLetters.readKeyValuesToList();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).value.getStage()).isEqualTo(DeadLetters.STAGE_PROCESS);
+        assertThat(letters.get(0).value.getOffset()).isEqualTo(1L);
+        assertThat(letters.get(0).value.getReason()).startsWith("ArithmeticException");
+        assertThat(app.latestBalances().get("acme").getUsage())
+                .containsOnly(Map.entry("requests", 5L), Map.entry("egress", Long.MAX_VALUE - 10));
+    }
+
+    @Test
     void anUnreadableRecordGoesToTheDeadLetterTopicAndProcessingGoesOn() {
         prepaidAcmeOnPro();
         app.rawUsage.pipeInput("acme", "not avro".getBytes(StandardCharsets.UTF_8), T0);

@@ -99,9 +99,7 @@ public final class StreamsBench {
             int consumers = Integer.getInteger("bench.consumers", 1000);
             List<String> report = new ArrayList<>();
             for (String interval : System.getProperty("bench.intervals", "100,500,1000").split(",")) {
-                double perSecond = bench.throughput(events, consumers, Long.parseLong(interval.trim()));
-                report.add(String.format("throughput commit.interval.ms=%s: %,.0f events/s (%,d events, %d consumers)",
-                        interval.trim(), perSecond, events, consumers));
+                report.add(bench.throughput(events, consumers, Long.parseLong(interval.trim())));
                 System.out.println(report.get(report.size() - 1));
             }
             int rate = Integer.getInteger("bench.rate", 10_000);
@@ -188,7 +186,28 @@ public final class StreamsBench {
                 .setEventTime(Instant.ofEpochMilli(now)).setIngestTime(Instant.ofEpochMilli(now)).setMeters(meters).build();
     }
 
-    double throughput(int events, int consumers, long commitIntervalMs) throws Exception {
+    /** CPU time of this process's Kafka Streams threads, ns. */
+    private static long streamThreadsCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains("StreamThread")) {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    String throughput(int events, int consumers, long commitIntervalMs) throws Exception {
         String run = "tp" + commitIntervalMs + "-" + UUID.randomUUID().toString().substring(0, 8);
         TopicNames topics = TopicNames.prefixed(run + ".");
         AvroSerde<UsageEvent> serde = AvroSerde.forValues(UsageEvent.class, registry);
@@ -207,6 +226,9 @@ public final class StreamsBench {
              Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             awaitRunning(app.streams());
             long started = System.nanoTime();
+            long threadCpuBefore = streamThreadsCpuNanos();
+            long processCpuBefore = processCpuNanos();
+            double loadBefore = loadAverage();
             Map<TopicPartition, Long> ends = endOffsets(admin, topics.usageEvents());
             Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
@@ -217,7 +239,12 @@ public final class StreamsBench {
                 });
             });
             double seconds = (System.nanoTime() - started) / 1e9;
-            return events / seconds;
+            double threadCpuMicros = (streamThreadsCpuNanos() - threadCpuBefore) / 1e3 / events;
+            double processCpuMicros = (processCpuNanos() - processCpuBefore) / 1e3 / events;
+            return String.format("throughput commit.interval.ms=%d: %,.0f events/s (%,d events, %d consumers, %.1f s); "
+                            + "stream thread CPU %.1f us/event, whole process CPU %.1f us/event; machine load average %.1f -> %.1f",
+                    commitIntervalMs, events / seconds, events, consumers, seconds, threadCpuMicros, processCpuMicros,
+                    loadBefore, loadAverage());
         }
     }
 
@@ -250,9 +277,9 @@ public final class StreamsBench {
         long[] sorted = latenciesMs.stream().mapToLong(Long::longValue).sorted().toArray();
         long total = sentAt.values().stream().mapToLong(List::size).sum();
         return String.format("freshness at %,d events/s for %d s (commit.interval.ms=100, flush 100 ms): p50 %d ms, p99 %d ms, max %d ms "
-                        + "(%,d events measured after a 5 s warm-up, %,d sent)",
+                        + "(%,d events measured after a 5 s warm-up, %,d sent); machine load average %.1f",
                 rate, seconds, percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1],
-                sorted.length, total);
+                sorted.length, total, loadAverage());
     }
 
     private static boolean allCounted(Map<String, List<Long>> sentAt, Map<String, Long> counted) {
