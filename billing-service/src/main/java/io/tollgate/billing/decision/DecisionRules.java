@@ -58,8 +58,8 @@ public final class DecisionRules {
                         + " of its " + hardLimit + " units this period" + (units > 0 ? " and this call declares " + units + "." : "."));
             }
             if (units > 0) {
-                cost += Money.charge(Money.billable(used + units, price.getIncluded()), price.getUnitPriceNanos(), price.getPer())
-                        - Money.charge(Money.billable(used, price.getIncluded()), price.getUnitPriceNanos(), price.getPer());
+                cost += FastCharge.charge(Money.billable(used + units, price.getIncluded()), price.getUnitPriceNanos(), price.getPer())
+                        - FastCharge.charge(Money.billable(used, price.getIncluded()), price.getUnitPriceNanos(), price.getPer());
             }
         }
 
