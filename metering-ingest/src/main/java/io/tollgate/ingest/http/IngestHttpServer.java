@@ -162,6 +162,8 @@ public final class IngestHttpServer {
                 .setHost(config.getString(IngestConfig.HOST))
                 .setPort(config.getInt(IngestConfig.PORT))
                 .setDecompressionSupported(true)
+                // Bodies of an h2c upgrade request skip the decompressor: stay on HTTP/1.1, which every gateway uses.
+                .setHttp2ClearTextEnabled(false)
                 .setIdleTimeout(120);
         int instances = options.getPort() == 0 ? 1 : config.getInt(IngestConfig.HTTP_INSTANCES);
         AtomicInteger port = new AtomicInteger();

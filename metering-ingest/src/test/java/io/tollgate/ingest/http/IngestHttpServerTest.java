@@ -311,6 +311,25 @@ class IngestHttpServerTest {
     }
 
     @Test
+    void acceptsGzipEncodedBodiesFromClientsThatOfferAnHttp2Upgrade() throws Exception {
+        start(Map.of());
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write("{\"id\": \"e1\", \"consumer\": \"acme\"}".getBytes(StandardCharsets.UTF_8));
+        }
+        HttpClient upgrading = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+
+        HttpResponse<String> response = upgrading.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events"))
+                        .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(publisher.published()).extracting(UsageEvent::getConsumer).containsExactly("acme");
+    }
+
+    @Test
     void servesHealthReadinessAndMetrics() throws Exception {
         start(Map.of());
 
