@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.avro.Balance;
 import io.tollgate.runtime.Problem;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
 /** The problem+json body of a deny, the same over HTTP and over Envoy's gRPC ext_authz. */
 public final class DenyBody {
     private DenyBody() {
@@ -12,7 +15,7 @@ public final class DenyBody {
     /**
      * @param consumer         null when the caller is not identified
      * @param outcome          the decision, null when none was made (bad request, missing identity)
-     * @param topUpUrlTemplate {@code {consumer}} is replaced; null for none
+     * @param topUpUrlTemplate {@code {consumer}} is replaced by the URL-encoded consumer; null for none
      */
     public static ObjectNode of(Reason reason, String consumer, DecisionService.Outcome outcome, String detail, String topUpUrlTemplate) {
         ObjectNode body = Problem.of(reason.status(), reason.problemType(), reason.title(), detail);
@@ -27,7 +30,7 @@ public final class DenyBody {
             body.put("asOf", balance.getUpdatedAt().toString());
         }
         if (reason.isPayment() && topUpUrlTemplate != null && consumer != null) {
-            body.put("topUpUrl", topUpUrlTemplate.replace("{consumer}", consumer));
+            body.put("topUpUrl", topUpUrlTemplate.replace("{consumer}", URLEncoder.encode(consumer, StandardCharsets.UTF_8)));
         }
         return body;
     }

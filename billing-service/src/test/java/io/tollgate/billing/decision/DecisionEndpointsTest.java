@@ -41,6 +41,7 @@ class DecisionEndpointsTest {
                 .put(prepaid("custom", 25_000_000).build())
                 .put(prepaid("json", 25_000_000).build())
                 .put(prepaid("broke", 0).build())
+                .put(prepaid("broke & co", 0).build())
                 .put(prepaid("paused", 25_000_000).setStatus("suspended").build())
                 .put(postpaid("capped", 500_000_000, 500_000_000L).build())
                 .put(withUsage(prepaid("greedy", 25_000_000), "output_tokens", 4_999_000).build());
@@ -156,6 +157,13 @@ class DecisionEndpointsTest {
         Map<String, Object> expected = problem(402, "insufficient_credits", "Insufficient credits", "No credits remain.", "broke", "0.00");
         expected.put("topUpUrl", "https://billing.example/top-up/broke");
         assertThat(json(response)).isEqualTo(expected);
+    }
+
+    @Test
+    void encodesTheConsumerInTheTopUpUrl() throws Exception {
+        HttpResponse<String> response = send(server, "POST", "/v1/decisions", "{\"consumer\":\"broke & co\"}");
+
+        assertThat(json(response)).containsEntry("topUpUrl", "https://billing.example/top-up/broke+%26+co");
     }
 
     @Test
