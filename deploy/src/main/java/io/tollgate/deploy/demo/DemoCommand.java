@@ -114,7 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
             failures.add(e.getMessage());
         } finally {
             out.println();
-            out.println("== Stopping the stack");
+            out.println(stack.ownedByDemo() ? "== Stopping the stack" : "== Leaving the stack running: the demo did not start it");
             stack.close();
         }
         for (int port : stack.ports()) {
@@ -136,7 +136,8 @@ public final class DemoCommand implements Callable<Integer> {
             return CHECKS_FAILED;
         }
         out.println();
-        out.println("Demo complete in " + seconds + " s: every call counted exactly once, nothing left running.");
+        out.println("Demo complete in " + seconds + " s: every call counted exactly once"
+                + (stack.ownedByDemo() ? ", nothing left running." : "."));
         return 0;
     }
 

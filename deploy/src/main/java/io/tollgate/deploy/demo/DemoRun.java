@@ -73,6 +73,17 @@ final class DemoRun {
     }
 
     private void defineAccounts() {
+        for (DemoConsumer consumer : DemoConsumer.ALL) {
+            TollgateApi.Reply existing = api.balance(consumer.id());
+            boolean used = false;
+            for (JsonNode units : existing.body().path("usage")) {
+                used |= units.asLong(0) != 0;
+            }
+            if (existing.ok() && (used || Money.parseMicros(existing.body().path("credits").asText("0")) > 0)) {
+                throw new DemoFailure("this stack already has a consumer " + consumer.id() + " with credits or usage (an"
+                        + " earlier demo?); the demo counts from zero, so play it on a fresh stack (./tollgate up --fresh)");
+            }
+        }
         section("Plan and consumers (billing-service admin API)");
         TollgateApi.Reply plan = api.putPlan(DemoPlan.ID, DemoPlan.body(json));
         table.log("  PUT /v1/plans/pro -> " + plan.status() + "  requests 0.002 (1,000 included), input_tokens 0.50/1M,"

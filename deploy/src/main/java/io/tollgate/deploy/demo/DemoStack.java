@@ -18,6 +18,11 @@ interface DemoStack extends AutoCloseable {
     /** Ports on 127.0.0.1 that must be free again once the stack is closed. */
     List<Integer> ports();
 
+    /** Whether {@link #close()} stops it: true when the demo started it. */
+    default boolean ownedByDemo() {
+        return true;
+    }
+
     /** Stops what the demo started; leaves an external stack alone. */
     @Override
     void close();
@@ -32,6 +37,11 @@ interface DemoStack extends AutoCloseable {
         @Override
         public List<Integer> ports() {
             return List.of();
+        }
+
+        @Override
+        public boolean ownedByDemo() {
+            return false;
         }
 
         @Override

@@ -112,7 +112,8 @@ final class TollgateApi {
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             return new Reply(response.statusCode(), contentType, response.body(), parse(response.body()));
         } catch (IOException e) {
-            throw new DemoFailure(request.method() + " " + request.uri() + " failed: " + e.getMessage(), e);
+            throw new DemoFailure(request.method() + " " + request.uri() + " failed: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DemoFailure("interrupted during " + request.method() + " " + request.uri(), e);

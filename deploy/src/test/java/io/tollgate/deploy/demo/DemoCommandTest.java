@@ -67,7 +67,7 @@ class DemoCommandTest {
         assertThat(exit).isEqualTo(DemoCommand.CHECKS_FAILED);
         assertThat(stack.closed).isTrue();
         assertThat(printed()).contains("== Stopping the stack").contains("DEMO FAILED after")
-                .contains("- PUT http://127.0.0.1:1/v1/plans/pro failed").contains("data and logs kept in " + dataDir);
+                .contains("- GET http://127.0.0.1:1/v1/consumers/acme/balance failed: ConnectException").contains("data and logs kept in " + dataDir);
     }
 
     @Test
