@@ -73,6 +73,8 @@ class CrashIT {
     static final Duration READY = Duration.ofMinutes(3);
     /** A SIGKILLed member leaves its consumer group after this, not the default 45 s: restarts take seconds, not minutes. */
     static final String SESSION_TIMEOUT_MS = "10000";
+    /** A fault strikes this many batches before the end of its share of the traffic, so that it hits calls in flight. */
+    static final int STRIKE_LEAD = 30;
 
     private static Map<String, ExpectedBalances.MeterPrice> prices() {
         Map<String, ExpectedBalances.MeterPrice> prices = new LinkedHashMap<>();
@@ -154,7 +156,8 @@ class CrashIT {
         long trafficBegan = System.nanoTime();
         ExecutorService gateway = Executors.newSingleThreadExecutor(r -> new Thread(r, "crash-gateway"));
         try (GatewaySender sender = new GatewaySender(services.url(ServiceSpec.METERING_INGEST), stack.bootstrapServers(), topics.cloudEvents())) {
-            // Each fault strikes when its share of the traffic is delivered; the next share flows during the outage.
+            // Each fault strikes while its share of the traffic is still flowing; the gateway waits for it at the end of
+            // that share, so the next share is sent during the outage and the recovery, whatever the machine's speed.
             Future<?> delivering = gateway.submit(() -> {
                 for (int b = 0; b < batches.size(); b++) {
                     for (int i = 0; i < boundaries.length; i++) {
@@ -169,15 +172,16 @@ class CrashIT {
                 return null;
             });
             for (int i = 0; i < faults.size(); i++) {
-                int boundary = boundaries[i];
-                await("traffic up to fault " + (i + 1)).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> sent.get() >= boundary || delivering.isDone());
+                int strikeAt = Math.max(i == 0 ? 0 : boundaries[i - 1], boundaries[i] - STRIKE_LEAD);
+                await("traffic up to fault " + (i + 1)).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> sent.get() >= strikeAt || delivering.isDone());
                 if (delivering.isDone()) {
                     delivering.get();
                 }
                 long struck = System.nanoTime();
+                int struckAt = sent.get();
                 inject(faults.get(i), stack, services, gates.get(i));
-                log.info("fault {}/{} {} after {} of {} batches: back and ready in {} ms", i + 1, faults.size(), faults.get(i), boundary,
+                log.info("fault {}/{} {} at batch {} of {}: back and ready in {} ms", i + 1, faults.size(), faults.get(i), struckAt,
                         batches.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - struck));
             }
             delivering.get(20, TimeUnit.MINUTES);
@@ -185,6 +189,9 @@ class CrashIT {
                             + " answers other than 202: {}), {} raw records produced again", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - trafficBegan),
                     batches.size(), traffic.deliveries(), traffic.duplicates(), sender.httpRequests(), sender.httpRetries(), sender.failedStatuses(),
                     sender.topicResends());
+            if (plan.ingestKills() > 0) {
+                assertThat(sender.failedStatuses()).as("HTTP sends refused while ingest was down, then sent again").containsKey(-1);
+            }
         } finally {
             gates.forEach(CountDownLatch::countDown);
             gateway.shutdownNow();
@@ -211,6 +218,7 @@ class CrashIT {
             assertThat(Reconciliation.compare(recomputed, hourly.values(), balances.values())).as("differences").isEmpty();
             assertThat(events.undecodable()).as("undecodable usage events").isZero();
             assertThat(recomputed.eventsCounted()).as("usage events counted by reconcile").isEqualTo(traffic.calls().size());
+            assertThat(recomputed.duplicates()).as("duplicates dropped by reconcile").isGreaterThanOrEqualTo(traffic.duplicates());
             assertThat(recomputed.tooLate()).as("too late").isZero();
             assertThat(recomputed.invalid()).as("invalid").isZero();
             assertThat(recomputed.consumersSeen()).containsExactlyInAnyOrderElementsOf(CONSUMERS);
