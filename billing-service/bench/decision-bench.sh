@@ -61,12 +61,31 @@ done
 echo "warm-up: 15s against billing-service"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d15s -s "$HERE/consumers.lua" "http://127.0.0.1:$BILLING_PORT/v1/authorize" > /dev/null
 
+# CPU time (clock ticks) of a process and its children threads/workers, to report CPU per request independently
+# of how busy the machine is.
+ticks() {
+  t=0
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+NGINX_PIDS="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
+
 echo "billing-service /v1/authorize: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $LOOPS event loop(s)"
+T0=$(ticks "$SERVER_PID")
 B=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/consumers.lua" "http://127.0.0.1:$BILLING_PORT/v1/authorize" | grep RESULT)
-echo "  $B"
+T1=$(ticks "$SERVER_PID")
+BREQ=$(echo "$B" | sed 's/.*requests=\([0-9]*\).*/\1/')
+echo "  $B cpu_us_per_request=$(awk "BEGIN { printf \"%.1f\", ($T1 - $T0) * 1e6 / $HZ / $BREQ }")"
 echo "nginx static return 200: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $LOOPS worker(s)"
+T0=$(ticks $NGINX_PIDS)
 N=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/consumers.lua" "http://127.0.0.1:$NGINX_PORT/v1/authorize" | grep RESULT)
-echo "  $N"
+T1=$(ticks $NGINX_PIDS)
+NREQ=$(echo "$N" | sed 's/.*requests=\([0-9]*\).*/\1/')
+echo "  $N cpu_us_per_request=$(awk "BEGIN { printf \"%.1f\", ($T1 - $T0) * 1e6 / $HZ / $NREQ }")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 BP99=$(echo "$B" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
 NP99=$(echo "$N" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
 echo "p99 ratio billing/nginx: $(awk "BEGIN { printf \"%.2f\", $BP99 / $NP99 }")"
