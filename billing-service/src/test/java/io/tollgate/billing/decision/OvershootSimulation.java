@@ -93,7 +93,80 @@ public final class OvershootSimulation {
                 .setUpdatedAt(Instant.ofEpochMilli(updatedAt)).build();
     }
 
-    public static void main(String[] args) {
+    /**
+     * The same on the wall clock: one thread calls {@link DecisionService#decide} for one consumer as fast as it can
+     * for {@code seconds}; a second thread plays the pipeline (a balance every {@code balanceEveryMillis} with the events
+     * older than {@code pipelineDelayMillis}); then the pipeline drains. Returns the calls made per second too.
+     */
+    record RealTimeResult(long calls, long allowedCalls, long spentMicros, double overshoot, double callsPerSecond) {
+    }
+
+    static RealTimeResult runRealTime(long pipelineDelayMillis, long balanceEveryMillis, boolean countAdmissions, long seconds)
+            throws InterruptedException {
+        long start = System.currentTimeMillis();
+        InMemoryBalances balances = new InMemoryBalances();
+        balances.put(balance(0, start - 1_000, null, 1));
+        DecisionService service = new DecisionService(balances, Freshness.ALWAYS_FRESH,
+                new DecisionService.Settings(false, false, 300_000), System::currentTimeMillis);
+        CurrentPeriods periods = CurrentPeriods.at(start);
+        java.util.concurrent.ConcurrentLinkedQueue<Long> events = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean calling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        long[] units = {0};
+        Thread pipeline = new Thread(() -> {
+            long version = 1;
+            long lastEvent = -1;
+            try {
+                while (calling.get() || !events.isEmpty()) {
+                    Thread.sleep(balanceEveryMillis);
+                    long cutoff = System.currentTimeMillis() - pipelineDelayMillis;
+                    boolean moved = false;
+                    Long head;
+                    while ((head = events.peek()) != null && (head <= cutoff || !calling.get())) {
+                        lastEvent = events.poll();
+                        units[0]++;
+                        moved = true;
+                    }
+                    if (moved) {
+                        balances.put(balance(units[0], System.currentTimeMillis(), lastEvent, ++version));
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "pipeline");
+        pipeline.start();
+        long calls = 0;
+        long allowed = 0;
+        long end = start + seconds * 1000;
+        while (System.currentTimeMillis() < end) {
+            calls++;
+            boolean ok = countAdmissions
+                    ? service.decide("acme", Estimate.NONE).allowed()
+                    : DecisionRules.decide(balances.get("acme").orElseThrow().balance(), Estimate.NONE, Admitted.NOTHING, periods).allowed();
+            if (ok) {
+                allowed++;
+                events.add(System.currentTimeMillis());
+            }
+        }
+        calling.set(false);
+        pipeline.join();
+        long spent = units[0] * PRICE_NANOS / 1000;
+        return new RealTimeResult(calls, allowed, spent, (double) (spent - CREDITS_MICROS) / CREDITS_MICROS,
+                calls / (double) seconds);
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("realtime")) {
+            System.out.println("| calls/s (as fast as one thread can) | pipeline delay | balance every | local admissions | allowed | spent | overshoot |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            for (boolean admissions : new boolean[] {true, false}) {
+                RealTimeResult r = runRealTime(200, 100, admissions, 3);
+                System.out.printf("| %,.0f | 200 ms | 100 ms | %s | %,d | %s | %.1f %% |%n", r.callsPerSecond(),
+                        admissions ? "counted" : "ignored", r.allowedCalls(),
+                        io.tollgate.schemas.money.Money.formatMicros(r.spentMicros()), 100 * r.overshoot());
+            }
+            return;
+        }
         System.out.println("| calls/s | pipeline delay | balance every | usage vs estimate | local admissions | allowed | spent | overshoot |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (int rate : new int[] {5, 50}) {

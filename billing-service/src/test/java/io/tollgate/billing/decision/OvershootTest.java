@@ -16,6 +16,14 @@ class OvershootTest {
     }
 
     @Test
+    void onTheWallClockOneConsumerCallingAsFastAsItCanSpendsExactlyItsCredits() throws InterruptedException {
+        OvershootSimulation.RealTimeResult result = OvershootSimulation.runRealTime(200, 100, true, 1);
+
+        assertThat(result.allowedCalls()).isEqualTo(5_000);
+        assertThat(result.overshoot()).isZero();
+    }
+
+    @Test
     void withoutLocalAdmissionsABurstRunsFarPastZero() {
         OvershootSimulation.Result result = OvershootSimulation.run(new OvershootSimulation.Scenario(50, 200, 100, 1, false));
 
