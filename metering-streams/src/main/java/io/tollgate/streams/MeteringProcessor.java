@@ -16,6 +16,7 @@ import io.tollgate.streams.ledger.Ledgers;
 import io.tollgate.streams.state.ConsumerLedger;
 import io.tollgate.streams.state.HourTotals;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -86,6 +87,9 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     private KeyValueStore<String, PlanDefined> plans;
     private KeyValueStore<String, Long> grants;
     private KeyValueStore<String, Long> pendingStore;
+    private Sensor countedEvents;
+    private Sensor duplicateEvents;
+    private Sensor tooLateEvents;
 
     MeteringProcessor(MeteringTopology.Settings settings, AvroSerde<UsageEvent> usageSerde) {
         this.settings = settings;
@@ -104,6 +108,10 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         grants = context.getStateStore(MeteringTopology.GRANTS_STORE);
         pendingStore = context.getStateStore(MeteringTopology.PENDING_STORE);
         close();
+        String task = context.taskId().toString();
+        countedEvents = context.metrics().addRateTotalSensor("tollgate", task, "counted-events", Sensor.RecordingLevel.INFO);
+        duplicateEvents = context.metrics().addRateTotalSensor("tollgate", task, "duplicate-events", Sensor.RecordingLevel.INFO);
+        tooLateEvents = context.metrics().addRateTotalSensor("tollgate", task, "too-late-events", Sensor.RecordingLevel.INFO);
         streamTime = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, Long> marks = pendingStore.all()) {
             marks.forEachRemaining(mark -> pending.add(mark.key));
@@ -134,6 +142,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             clock.put(CLOCK_KEY, eventTime);
         }
         if (eventTime < streamTime - windowMs) {
+            tooLateEvents.record();
             deadLetter(key, event, DeadLetters.STAGE_TOO_LATE, "event time " + event.getEventTime() + " is older than stream time "
                     + Instant.ofEpochMilli(streamTime) + " minus the dedup window " + settings.dedupWindow());
             return;
@@ -147,6 +156,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         String identity = event.getSource() + SEP + event.getId();
         try (WindowStoreIterator<Long> seen = dedup.fetch(identity, Math.max(0, eventTime - windowMs), eventTime + windowMs)) {
             if (seen.hasNext()) {
+                duplicateEvents.record();
                 return;
             }
         }
@@ -159,6 +169,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             book(consumer, charge);
         }
         changed(ledger, eventTime);
+        countedEvents.record();
     }
 
     private void onAccount(AccountEvent event) {

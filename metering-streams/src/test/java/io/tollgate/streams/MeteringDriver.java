@@ -143,6 +143,12 @@ final class MeteringDriver implements AutoCloseable {
         return new ArrayList<>(balances.readRecordsToList());
     }
 
+    /** Sum of a metric over all tasks, e.g. {@code duplicate-events-total}. */
+    double metric(String name) {
+        return driver.metrics().entrySet().stream().filter(m -> m.getKey().name().equals(name))
+                .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue()).sum();
+    }
+
     @Override
     public void close() {
         driver.close();

@@ -55,6 +55,8 @@ class MeteringTopologyTest {
         assertThat(app.latestHours().values()).extracting(UsageAggregate::getUnits, UsageAggregate::getEvents)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(2L, 2L));
         assertThat(app.deadLetters.isEmpty()).isTrue();
+        assertThat(app.metric("duplicate-events-total")).isEqualTo(2.0);
+        assertThat(app.metric("counted-events-total")).isEqualTo(2.0);
     }
 
     @Test
@@ -76,6 +78,7 @@ class MeteringTopologyTest {
         assertThat(letter.getReason()).contains("2026-11-21T14:59:59.999Z").contains("PT24H");
         assertThat(letter.getValue()).isNotNull();
         assertThat(app.latestBalances().get("acme").getUsage()).containsExactly(Map.entry("requests", 2L));
+        assertThat(app.metric("too-late-events-total")).isEqualTo(1.0);
     }
 
     @Test
