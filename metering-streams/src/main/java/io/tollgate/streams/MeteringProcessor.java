@@ -15,6 +15,7 @@ import io.tollgate.streams.ledger.HourCharge;
 import io.tollgate.streams.ledger.Ledgers;
 import io.tollgate.streams.state.ConsumerLedger;
 import io.tollgate.streams.state.HourTotals;
+import io.tollgate.streams.state.HourUsage;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
@@ -83,7 +84,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     private WindowStore<String, Long> dedup;
     private KeyValueStore<String, Long> clock;
     private KeyValueStore<String, ConsumerLedger> ledgers;
-    private WindowStore<String, HourTotals> hourly;
+    private WindowStore<String, HourUsage> hourly;
     private KeyValueStore<String, PlanDefined> plans;
     private KeyValueStore<String, Long> grants;
     private KeyValueStore<String, Long> pendingStore;
@@ -165,9 +166,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         String consumer = key != null ? key : event.getConsumer();
         ConsumerLedger ledger = ledgerOf(consumer);
         Ledgers.closePeriods(ledger, streamTime, windowMs);
-        for (HourCharge charge : Ledgers.applyUsage(ledger, planOf(ledger), eventTime, event.getMeters())) {
-            book(consumer, charge);
-        }
+        book(consumer, Ledgers.applyUsage(ledger, planOf(ledger), eventTime, event.getMeters()));
         changed(ledger, eventTime);
         countedEvents.record();
     }
@@ -221,35 +220,43 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
 
     private void rerate(ConsumerLedger ledger, long time) {
         String consumer = ledger.getConsumer();
-        List<HourCharge> changes = Ledgers.rerate(ledger, planOf(ledger), streamTime, windowMs, time,
-                (meter, from, to) -> readHours(consumer, meter, from, to));
-        for (HourCharge change : changes) {
-            book(consumer, change);
-        }
+        book(consumer, Ledgers.rerate(ledger, planOf(ledger), streamTime, windowMs, time,
+                (meter, from, to) -> readHours(consumer, meter, from, to)));
     }
 
     private NavigableMap<Long, HourTotals> readHours(String consumer, String meter, long fromHour, long toHour) {
         NavigableMap<Long, HourTotals> hours = new TreeMap<>();
-        try (WindowStoreIterator<HourTotals> it = hourly.fetch(consumer + SEP + meter, Math.max(0, fromHour), toHour)) {
+        try (WindowStoreIterator<HourUsage> it = hourly.fetch(consumer, Math.max(0, fromHour), toHour)) {
             while (it.hasNext()) {
-                KeyValue<Long, HourTotals> hour = it.next();
-                hours.put(hour.key, hour.value);
+                KeyValue<Long, HourUsage> hour = it.next();
+                HourTotals totals = hour.value.getMeters().get(meter);
+                if (totals != null) {
+                    hours.put(hour.key, totals);
+                }
             }
         }
         return hours;
     }
 
-    private void book(String consumer, HourCharge charge) {
-        String key = consumer + SEP + charge.meter();
-        HourTotals totals = hourly.fetch(key, charge.hourStart());
-        if (totals == null) {
-            totals = new HourTotals(0L, 0L, 0L);
+    /** Adds charges to the consumer's hours: one read and one write per hour touched. */
+    private void book(String consumer, List<HourCharge> charges) {
+        if (charges.isEmpty()) {
+            return;
         }
-        totals.setUnits(Math.addExact(totals.getUnits(), charge.units()));
-        totals.setEvents(totals.getEvents() + charge.events());
-        totals.setAmountMicros(Math.addExact(totals.getAmountMicros(), charge.amountMicros()));
-        hourly.put(key, totals, charge.hourStart());
-        changedHours.computeIfAbsent(consumer, c -> new HashSet<>()).add(charge.meter() + SEP + charge.hourStart());
+        Map<Long, HourUsage> touched = new HashMap<>(4);
+        Set<String> changed = changedHours.computeIfAbsent(consumer, c -> new HashSet<>());
+        for (HourCharge charge : charges) {
+            HourUsage usage = touched.computeIfAbsent(charge.hourStart(), hour -> {
+                HourUsage stored = hourly.fetch(consumer, hour);
+                return stored != null ? stored : new HourUsage(new HashMap<>());
+            });
+            HourTotals totals = usage.getMeters().computeIfAbsent(charge.meter(), m -> new HourTotals(0L, 0L, 0L));
+            totals.setUnits(Math.addExact(totals.getUnits(), charge.units()));
+            totals.setEvents(totals.getEvents() + charge.events());
+            totals.setAmountMicros(Math.addExact(totals.getAmountMicros(), charge.amountMicros()));
+            changed.add(charge.meter() + SEP + charge.hourStart());
+        }
+        touched.forEach((hour, usage) -> hourly.put(consumer, usage, hour));
         mark(consumer);
     }
 
@@ -313,7 +320,12 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
                 } else if (hours != null) {
                     for (String hour : hours) {
                         int sep = hour.lastIndexOf(SEP);
-                        publishHour(ledger, hour.substring(0, sep), Long.parseLong(hour.substring(sep + 1)), now);
+                        long hourStart = Long.parseLong(hour.substring(sep + 1));
+                        HourUsage usage = hourly.fetch(consumer, hourStart);
+                        String meter = hour.substring(0, sep);
+                        if (usage != null && usage.getMeters().containsKey(meter)) {
+                            publishHour(ledger, meter, hourStart, usage.getMeters().get(meter), now);
+                        }
                     }
                 }
             }
@@ -328,9 +340,10 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
             return;
         }
         long from = Periods.startOf(ledger.getPeriodKind(), streamTime - windowMs);
-        for (String meter : ledger.getKnownMeters()) {
-            for (Long hourStart : readHours(ledger.getConsumer(), meter, from, Periods.hourStart(streamTime)).keySet()) {
-                publishHour(ledger, meter, hourStart, now);
+        try (WindowStoreIterator<HourUsage> it = hourly.fetch(ledger.getConsumer(), Math.max(0, from), Periods.hourStart(streamTime))) {
+            while (it.hasNext()) {
+                KeyValue<Long, HourUsage> hour = it.next();
+                hour.value.getMeters().forEach((meter, totals) -> publishHour(ledger, meter, hour.key, totals, now));
             }
         }
     }
@@ -340,12 +353,8 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         context.forward(new Record<>(ledger.getConsumer(), balance, ledger.getUpdatedAt()), MeteringTopology.BALANCES_SINK);
     }
 
-    private void publishHour(ConsumerLedger ledger, String meter, long hourStart, long now) {
+    private void publishHour(ConsumerLedger ledger, String meter, long hourStart, HourTotals totals, long now) {
         String consumer = ledger.getConsumer();
-        HourTotals totals = hourly.fetch(consumer + SEP + meter, hourStart);
-        if (totals == null) {
-            return;
-        }
         PlanDefined plan = planOf(ledger);
         UsageAggregate aggregate = UsageAggregate.newBuilder()
                 .setConsumer(consumer)

@@ -9,7 +9,7 @@ import io.tollgate.avro.UsageEvent;
 import io.tollgate.schemas.registry.SchemaRegistry;
 import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.streams.state.ConsumerLedger;
-import io.tollgate.streams.state.HourTotals;
+import io.tollgate.streams.state.HourUsage;
 import io.tollgate.streams.state.StateSerde;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -78,7 +78,7 @@ public final class MeteringTopology {
                 .withCachingEnabled(), METERING);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(HOURLY_STORE, LONGEST_PERIOD.plus(window.multipliedBy(2)), Duration.ofHours(1), false),
-                Serdes.String(), new StateSerde<>(HourTotals.class)).withCachingEnabled(), METERING);
+                Serdes.String(), new StateSerde<>(HourUsage.class)).withCachingEnabled(), METERING);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(PLANS_STORE), Serdes.String(), new StateSerde<>(PlanDefined.class))
                 .withCachingEnabled(), METERING);

@@ -10,7 +10,7 @@ import io.tollgate.avro.UsageEvent;
 import io.tollgate.schemas.registry.InMemorySchemaRegistry;
 import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.streams.state.ConsumerLedger;
-import io.tollgate.streams.state.HourTotals;
+import io.tollgate.streams.state.HourUsage;
 import io.tollgate.streams.state.StateSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -58,7 +58,7 @@ class MeteringProcessorRestartTest {
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MeteringTopology.LEDGER_STORE), Serdes.String(),
                         new StateSerde<>(ConsumerLedger.class)).withLoggingDisabled().build(),
                 Stores.windowStoreBuilder(Stores.inMemoryWindowStore(MeteringTopology.HOURLY_STORE, Duration.ofDays(40),
-                        Duration.ofHours(1), false), Serdes.String(), new StateSerde<>(HourTotals.class)).withLoggingDisabled().build(),
+                        Duration.ofHours(1), false), Serdes.String(), new StateSerde<>(HourUsage.class)).withLoggingDisabled().build(),
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MeteringTopology.PLANS_STORE), Serdes.String(),
                         new StateSerde<>(PlanDefined.class)).withLoggingDisabled().build(),
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MeteringTopology.GRANTS_STORE), Serdes.String(), Serdes.Long())
