@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -96,10 +97,20 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Stacks not closed yet. A JVM that exits (Ctrl-C during start-up included, before anyone else could register a
+     * hook) closes them in order: the children run in their own sessions and would not get the terminal's signal.
+     */
+    private static final Set<LocalStack> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(LocalStack::close), "tollgate-local-stack-exit"));
+    }
+
     private final Options options;
     private final String adminToken;
-    private KafkaBroker broker;
-    private ApicurioRegistry registry;
+    private volatile KafkaBroker broker;
+    private volatile ApicurioRegistry registry;
     private final List<Service> services = new ArrayList<>();
     private final List<String> notBuilt = new ArrayList<>();
     private boolean closed;
@@ -107,6 +118,7 @@ public final class LocalStack implements AutoCloseable {
     private LocalStack(Options options, String adminToken) {
         this.options = options;
         this.adminToken = adminToken;
+        LIVE.add(this);
     }
 
     /** Starts everything {@code options} asks for and waits until it answers; on failure stops what it started. */
@@ -153,11 +165,17 @@ public final class LocalStack implements AutoCloseable {
             return;
         }
         Path dataDir = options.dataDir;
-        broker = new KafkaBroker(KafkaBroker.Settings.defaults(dataDir.resolve("kafka")).withPorts(options.kafkaPort, options.controllerPort));
+        synchronized (this) {
+            requireOpen();
+            broker = new KafkaBroker(KafkaBroker.Settings.defaults(dataDir.resolve("kafka")).withPorts(options.kafkaPort, options.controllerPort));
+        }
         broker.start();
         TopicCreator.local(broker.bootstrapServers()).createMissing(Topics.ALL);
-        registry = new ApicurioRegistry(ApicurioRegistry.Settings.kafkaSql(dataDir.resolve("registry"), options.registryPort, broker.bootstrapServers())
-                .withJava(options.registryJava));
+        synchronized (this) {
+            requireOpen();
+            registry = new ApicurioRegistry(ApicurioRegistry.Settings.kafkaSql(dataDir.resolve("registry"), options.registryPort, broker.bootstrapServers())
+                    .withJava(options.registryJava));
+        }
         registry.start();
     }
 
@@ -180,10 +198,13 @@ public final class LocalStack implements AutoCloseable {
             env.put("TOLLGATE_STATE_DIR", options.dataDir.resolve("streams-state").toString());
             env.put("TOLLGATE_INGEST_RAW_STATE_DIR", options.dataDir.resolve("ingest-state").toString());
             log.info("starting {} on port {}", spec.name(), port);
-            ManagedProcess process = ManagedProcess.start(spec.name(),
-                    List.of(JavaRuntime.current().toString(), "-jar", jar.toString()),
-                    options.dataDir, logs.resolve(spec.name() + ".log"), env);
-            services.add(new Service(spec, port, process));
+            synchronized (this) {
+                requireOpen();
+                ManagedProcess process = ManagedProcess.start(spec.name(),
+                        List.of(JavaRuntime.current().toString(), "-jar", jar.toString()),
+                        options.dataDir, logs.resolve(spec.name() + ".log"), env);
+                services.add(new Service(spec, port, process));
+            }
         }
         for (Service service : services) {
             awaitReady(service);
@@ -274,24 +295,42 @@ public final class LocalStack implements AutoCloseable {
         return lines;
     }
 
-    /** Services first (in parallel), then the registry, then the broker. Idempotent. */
-    @Override
-    public synchronized void close() {
+    private void requireOpen() {
         if (closed) {
-            return;
+            throw new IllegalStateException("the local stack was stopped while it was starting");
         }
-        closed = true;
+    }
+
+    /**
+     * Services first (in parallel), then the registry, then the broker. Idempotent. Called while {@link #start} is
+     * still running (a Ctrl-C during start-up), it waits for the part being started, stops it, and start fails.
+     */
+    @Override
+    public void close() {
+        List<Service> toStop;
+        ApicurioRegistry registryToStop;
+        KafkaBroker brokerToStop;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toStop = List.copyOf(services);
+            registryToStop = registry;
+            brokerToStop = broker;
+        }
+        LIVE.remove(this);
         List<CompletableFuture<Void>> stopping = new ArrayList<>();
-        for (Service s : services) {
+        for (Service s : toStop) {
             log.info("stopping {}", s.spec().name());
             stopping.add(CompletableFuture.runAsync(() -> s.process().stop(Duration.ofSeconds(10))));
         }
         stopping.forEach(CompletableFuture::join);
-        if (registry != null) {
-            registry.stop();
+        if (registryToStop != null) {
+            registryToStop.stop();
         }
-        if (broker != null) {
-            broker.stop();
+        if (brokerToStop != null) {
+            brokerToStop.stop();
         }
     }
 

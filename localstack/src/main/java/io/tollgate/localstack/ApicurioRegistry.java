@@ -68,7 +68,7 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     private final Settings settings;
-    private ManagedProcess process;
+    private volatile ManagedProcess process;
 
     public ApicurioRegistry(Settings settings) {
         this.settings = settings;
@@ -89,17 +89,30 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     public boolean isRunning() {
-        return process != null && process.isAlive();
+        ManagedProcess running = process;
+        return running != null && running.isAlive();
     }
 
-    /** Starts the registry and waits until its Confluent API answers {@code GET /subjects} with 200. */
-    public synchronized void start() {
-        if (isRunning()) {
-            return;
+    /**
+     * Starts the registry and waits until its Confluent API answers {@code GET /subjects} with 200.
+     * {@link #stop()} from another thread during the wait ends it: start then fails.
+     */
+    public void start() {
+        ManagedProcess started;
+        long began = System.nanoTime();
+        synchronized (this) {
+            if (isRunning()) {
+                return;
+            }
+            started = launch();
         }
+        awaitReady(started, began);
+        log.info("schema registry ready in {} s at {}", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began), confluentUrl());
+    }
+
+    private ManagedProcess launch() {
         Ports.requireFree(settings.port(), "schema registry", "--registry-port");
         Ports.requireFree(settings.managementPort(), "schema registry management", null);
-        long began = System.nanoTime();
         Path java = JavaRuntime.atLeast(MIN_JAVA, settings.java());
         Path home = distribution();
         List<String> command = new ArrayList<>();
@@ -114,15 +127,18 @@ public final class ApicurioRegistry implements AutoCloseable {
         log.info("starting schema registry (Apicurio Registry {}, {} storage) on {}", VERSION,
                 settings.kafkaBootstrapServers() == null ? "in-memory" : "kafkasql", confluentUrl());
         process = ManagedProcess.start("schema-registry", command, settings.workDir(), logFile(), Map.of());
-        awaitReady(began);
-        log.info("schema registry ready in {} s at {}", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began), confluentUrl());
+        return process;
     }
 
-    public synchronized void stop() {
-        if (process != null) {
-            log.info("stopping schema registry on {}", baseUrl());
-            process.stop(Duration.ofSeconds(20));
+    public void stop() {
+        ManagedProcess running;
+        synchronized (this) {
+            running = process;
             process = null;
+        }
+        if (running != null) {
+            log.info("stopping schema registry on {}", baseUrl());
+            running.stop(Duration.ofSeconds(20));
         }
     }
 
@@ -155,7 +171,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         return p;
     }
 
-    private void awaitReady(long began) {
+    private void awaitReady(ManagedProcess process, long began) {
         long deadline = began + settings.startTimeout().toNanos();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(confluentUrl() + "/subjects")).timeout(Duration.ofSeconds(5)).GET().build();

@@ -63,7 +63,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private final Settings settings;
-    private ManagedProcess process;
+    private volatile ManagedProcess process;
 
     public KafkaBroker(Settings settings) {
         this.settings = settings;
@@ -83,17 +83,30 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public boolean isRunning() {
-        return process != null && process.isAlive();
+        ManagedProcess running = process;
+        return running != null && running.isAlive();
     }
 
-    /** Formats the data directory if needed, starts the broker and waits until it answers an Admin request. */
-    public synchronized void start() {
-        if (isRunning()) {
-            return;
+    /**
+     * Formats the data directory if needed, starts the broker and waits until it answers an Admin request.
+     * {@link #stop()} or {@link #kill()} from another thread during the wait ends it: start then fails.
+     */
+    public void start() {
+        ManagedProcess started;
+        long began = System.nanoTime();
+        synchronized (this) {
+            if (isRunning()) {
+                return;
+            }
+            started = launch();
         }
+        awaitReady(started, began);
+        log.info("Kafka broker ready on {} in {} ms", bootstrapServers(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+    }
+
+    private ManagedProcess launch() {
         Ports.requireFree(settings.port(), "Kafka broker", "--kafka-port");
         Ports.requireFree(settings.controllerPort(), "Kafka controller", "--controller-port");
-        long began = System.nanoTime();
         Path config = writeConfig();
         formatIfNeeded(config);
         log.info("starting Kafka broker on {} (controller {}), data in {}", bootstrapServers(), settings.controllerPort(), settings.dataDir());
@@ -101,26 +114,31 @@ public final class KafkaBroker implements AutoCloseable {
         command.add("kafka.Kafka");
         command.add(config.toString());
         process = ManagedProcess.start("kafka-broker", command, settings.dataDir(), logFile(), Map.of());
-        awaitReady(began);
-        log.info("Kafka broker ready on {} in {} ms", bootstrapServers(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        return process;
     }
 
     /** A clean shutdown (SIGTERM: the broker flushes and closes its logs), forced after 30 s. */
-    public synchronized void stop() {
-        if (process != null) {
+    public void stop() {
+        ManagedProcess running = take();
+        if (running != null) {
             log.info("stopping Kafka broker on {}", bootstrapServers());
-            process.stop(Duration.ofSeconds(30));
-            process = null;
+            running.stop(Duration.ofSeconds(30));
         }
     }
 
     /** SIGKILL: the broker gets no chance to flush; it recovers its logs on the next start. */
-    public synchronized void kill() {
-        if (process != null) {
+    public void kill() {
+        ManagedProcess running = take();
+        if (running != null) {
             log.info("killing Kafka broker on {}", bootstrapServers());
-            process.kill();
-            process = null;
+            running.kill();
         }
+    }
+
+    private synchronized ManagedProcess take() {
+        ManagedProcess running = process;
+        process = null;
+        return running;
     }
 
     @Override
@@ -206,7 +224,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
-    private void awaitReady(long began) {
+    private void awaitReady(ManagedProcess process, long began) {
         long deadline = began + settings.startTimeout().toNanos();
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
