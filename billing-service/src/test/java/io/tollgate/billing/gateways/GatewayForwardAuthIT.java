@@ -167,7 +167,8 @@ class GatewayForwardAuthIT {
                 "  include " + dir.resolve("tollgate.conf") + ";",
                 "}", ""));
         String nginx = onPathIn("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-        launch("nginx", port, dir, nginx, "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString());
+        launch("nginx", port, dir, nginx, "-e", dir.resolve("error.log").toString(), "-p", dir.toString(), "-c",
+                dir.resolve("nginx.conf").toString());
     }
 
     private static boolean onPathIn(String file) {
