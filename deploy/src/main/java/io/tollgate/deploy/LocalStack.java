@@ -114,6 +114,7 @@ public final class LocalStack implements AutoCloseable {
     private final List<Service> services = new ArrayList<>();
     private final List<String> notBuilt = new ArrayList<>();
     private boolean closed;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private LocalStack(Options options, String adminToken) {
         this.options = options;
@@ -310,27 +311,34 @@ public final class LocalStack implements AutoCloseable {
         List<Service> toStop;
         ApicurioRegistry registryToStop;
         KafkaBroker brokerToStop;
+        boolean alreadyClosing;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
+            alreadyClosing = closed;
             closed = true;
             toStop = List.copyOf(services);
             registryToStop = registry;
             brokerToStop = broker;
         }
+        if (alreadyClosing) {
+            stopped.join(); // another thread is stopping it: return when that is done, as a close should
+            return;
+        }
         LIVE.remove(this);
-        List<CompletableFuture<Void>> stopping = new ArrayList<>();
-        for (Service s : toStop) {
-            log.info("stopping {}", s.spec().name());
-            stopping.add(CompletableFuture.runAsync(() -> s.process().stop(Duration.ofSeconds(10))));
-        }
-        stopping.forEach(CompletableFuture::join);
-        if (registryToStop != null) {
-            registryToStop.stop();
-        }
-        if (brokerToStop != null) {
-            brokerToStop.stop();
+        try {
+            List<CompletableFuture<Void>> stopping = new ArrayList<>();
+            for (Service s : toStop) {
+                log.info("stopping {}", s.spec().name());
+                stopping.add(CompletableFuture.runAsync(() -> s.process().stop(Duration.ofSeconds(10))));
+            }
+            stopping.forEach(CompletableFuture::join);
+            if (registryToStop != null) {
+                registryToStop.stop();
+            }
+            if (brokerToStop != null) {
+                brokerToStop.stop();
+            }
+        } finally {
+            stopped.complete(null);
         }
     }
 
