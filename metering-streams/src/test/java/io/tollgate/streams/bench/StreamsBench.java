@@ -99,6 +99,9 @@ public final class StreamsBench {
             int consumers = Integer.getInteger("bench.consumers", 1000);
             List<String> report = new ArrayList<>();
             for (String interval : System.getProperty("bench.intervals", "100,500,1000").split(",")) {
+                if (interval.isBlank()) {
+                    continue;
+                }
                 report.add(bench.throughput(events, consumers, Long.parseLong(interval.trim())));
                 System.out.println(report.get(report.size() - 1));
             }
