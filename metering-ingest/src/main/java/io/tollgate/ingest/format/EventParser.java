@@ -2,6 +2,7 @@ package io.tollgate.ingest.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,13 @@ import java.util.List;
  * same bytes.
  */
 public interface EventParser {
+    /**
+     * How far ahead of its receipt an event may be dated. Kafka brokers refuse records timestamped more than
+     * {@code log.message.timestamp.after.max.ms} (1 h by default) ahead; refusing earlier, as an invalid field,
+     * turns what would be an endless retry (HTTP) or a stopped normalizer (raw topics) into a clear 400 or dead letter.
+     */
+    Duration MAX_FUTURE_SKEW = Duration.ofMinutes(5);
+
     /** The format name: the {@code gateway} field of the events, and the {@code format} metric label. */
     String format();
 
@@ -21,8 +29,21 @@ public interface EventParser {
     default List<ParseResult> parseAll(List<JsonNode> elements, Instant receivedAt) {
         List<ParseResult> out = new ArrayList<>(elements.size());
         for (int i = 0; i < elements.size(); i++) {
-            parse(i, elements.get(i), receivedAt, out);
+            parseChecked(i, elements.get(i), receivedAt, out);
         }
         return out;
+    }
+
+    /** {@link #parse}, then refuses an event dated more than {@link #MAX_FUTURE_SKEW} after {@code receivedAt}. */
+    default void parseChecked(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
+        int first = out.size();
+        parse(index, element, receivedAt, out);
+        Instant latest = receivedAt.plus(MAX_FUTURE_SKEW);
+        for (int i = first; i < out.size(); i++) {
+            if (out.get(i) instanceof ParseResult.Parsed parsed && parsed.event().getEventTime().isAfter(latest)) {
+                out.set(i, new ParseResult.Invalid(index, "time", "more than " + MAX_FUTURE_SKEW.toMinutes()
+                        + " minutes after its receipt (" + parsed.event().getEventTime() + ")"));
+            }
+        }
     }
 }

@@ -132,7 +132,7 @@ final class FirehoseEndpoint {
             }
             try {
                 for (JsonNode element : JsonBodies.objectArrayOrLines(line)) {
-                    parser.parse(i, element, receivedAt, results);
+                    parser.parseChecked(i, element, receivedAt, results);
                 }
             } catch (MalformedBodyException e) {
                 results.add(new ParseResult.Invalid(i, "records[" + i + "].data", e.getMessage()));

@@ -32,6 +32,18 @@ class CanonicalEventParserTest {
     }
 
     @Test
+    void refusesAnEventDatedMoreThanTheSkewAfterItsReceiptAndNamesTheTimeField() {
+        List<ParseResult> results = parse(parser, "[{\"id\": \"now\", \"consumer\": \"acme\", \"time\": \""
+                + RECEIVED.plus(EventParser.MAX_FUTURE_SKEW) + "\"},"
+                + " {\"id\": \"far\", \"consumer\": \"acme\", \"time\": \"2099-01-01T00:00:00Z\"}]");
+
+        assertThat(results).hasSize(2);
+        assertThat(results.get(0)).isInstanceOf(ParseResult.Parsed.class);
+        assertThat(results.get(1)).isEqualTo(new ParseResult.Invalid(1, "time",
+                "more than 5 minutes after its receipt (2099-01-01T00:00:00Z)"));
+    }
+
+    @Test
     void defaultsMetersTimeAndSource() {
         UsageEvent event = onlyParsed(parse(parser, "{\"id\": \"e1\", \"consumer\": \"acme\"}")).event();
 
