@@ -101,15 +101,21 @@ public final class TopicReplica<T> implements AutoCloseable {
     /** Assigns every partition and returns their end offsets; waits for the topic to exist. Null when closed first. */
     private Map<TopicPartition, Long> assignAll() {
         while (running) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-            if (partitions != null && !partitions.isEmpty()) {
-                List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-                consumer.assign(assigned);
-                consumer.seekToBeginning(assigned);
-                return consumer.endOffsets(assigned);
+            try {
+                List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                if (partitions != null && !partitions.isEmpty()) {
+                    List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+                    consumer.assign(assigned);
+                    consumer.seekToBeginning(assigned);
+                    return consumer.endOffsets(assigned, Duration.ofSeconds(5));
+                }
+                status = "waiting for topic " + topic;
+                log.info("topic {} does not exist yet; waiting", topic);
+            } catch (org.apache.kafka.common.errors.RetriableException e) {
+                // Kafka not reachable yet (a service may start before its broker): keep trying, stay not ready.
+                status = "waiting for Kafka to read " + topic + ": " + e.getMessage();
+                log.warn("cannot reach Kafka to read {} ({}); retrying", topic, e.getMessage());
             }
-            status = "waiting for topic " + topic;
-            log.info("topic {} does not exist yet; waiting", topic);
             try {
                 if (closing.await(2, TimeUnit.SECONDS)) {
                     return null;
