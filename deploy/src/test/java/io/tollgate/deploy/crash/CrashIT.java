@@ -73,8 +73,8 @@ class CrashIT {
     static final Duration READY = Duration.ofMinutes(3);
     /** A SIGKILLed member leaves its consumer group after this, not the default 45 s: restarts take seconds, not minutes. */
     static final String SESSION_TIMEOUT_MS = "10000";
-    /** A fault strikes this many batches before the end of its share of the traffic, so that it hits calls in flight. */
-    static final int STRIKE_LEAD = 30;
+    /** The last this many batches of each share of the traffic are the window its fault strikes in, with calls in flight. */
+    static final int STRIKE_WINDOW = 40;
 
     private static Map<String, ExpectedBalances.MeterPrice> prices() {
         Map<String, ExpectedBalances.MeterPrice> prices = new LinkedHashMap<>();
@@ -146,23 +146,31 @@ class CrashIT {
         CrashTraffic traffic = CrashTraffic.generate(plan.events(), CONSUMERS, plan.seed(), stack.unique("call"), Instant.now());
         List<CrashPlan.Fault> faults = plan.faults();
         List<CrashTraffic.Batch> batches = traffic.batches();
-        int[] boundaries = new int[faults.size()];
-        List<CountDownLatch> gates = new ArrayList<>();
+        // Fault i strikes in the window [hold, end) of its share of the traffic: the gateway waits at hold until the
+        // previous fault has recovered and at end until fault i has struck, so every fault hits calls in flight and the
+        // next share is sent during the outage and the recovery, whatever the machine's speed.
+        int[] holds = new int[faults.size()];
+        int[] ends = new int[faults.size()];
+        List<CountDownLatch> recovered = new ArrayList<>();
+        List<CountDownLatch> struck = new ArrayList<>();
         for (int i = 0; i < faults.size(); i++) {
-            boundaries[i] = batches.size() * (i + 1) / (faults.size() + 1);
-            gates.add(new CountDownLatch(1));
+            ends[i] = batches.size() * (i + 1) / (faults.size() + 1);
+            holds[i] = Math.max(i == 0 ? 0 : ends[i - 1], ends[i] - STRIKE_WINDOW);
+            recovered.add(new CountDownLatch(i == 0 ? 0 : 1));
+            struck.add(new CountDownLatch(1));
         }
         AtomicInteger sent = new AtomicInteger();
         long trafficBegan = System.nanoTime();
         ExecutorService gateway = Executors.newSingleThreadExecutor(r -> new Thread(r, "crash-gateway"));
         try (GatewaySender sender = new GatewaySender(services.url(ServiceSpec.METERING_INGEST), stack.bootstrapServers(), topics.cloudEvents())) {
-            // Each fault strikes while its share of the traffic is still flowing; the gateway waits for it at the end of
-            // that share, so the next share is sent during the outage and the recovery, whatever the machine's speed.
             Future<?> delivering = gateway.submit(() -> {
                 for (int b = 0; b < batches.size(); b++) {
-                    for (int i = 0; i < boundaries.length; i++) {
-                        if (boundaries[i] == b && !gates.get(i).await(15, TimeUnit.MINUTES)) {
-                            throw new AssertionError("fault " + (i + 1) + " never struck");
+                    for (int i = 0; i < faults.size(); i++) {
+                        if (holds[i] == b) {
+                            awaitGate(recovered.get(i), "fault " + i + " to recover");
+                        }
+                        if (ends[i] == b) {
+                            awaitGate(struck.get(i), "fault " + (i + 1) + " to strike");
                         }
                     }
                     sender.send(batches.get(b));
@@ -172,17 +180,18 @@ class CrashIT {
                 return null;
             });
             for (int i = 0; i < faults.size(); i++) {
-                int strikeAt = Math.max(i == 0 ? 0 : boundaries[i - 1], boundaries[i] - STRIKE_LEAD);
-                await("traffic up to fault " + (i + 1)).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20))
+                recovered.get(i).countDown();
+                int strikeAt = Math.min(ends[i], holds[i] + STRIKE_WINDOW / 2);
+                await("traffic up to fault " + (i + 1)).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(10))
                         .until(() -> sent.get() >= strikeAt || delivering.isDone());
                 if (delivering.isDone()) {
                     delivering.get();
                 }
-                long struck = System.nanoTime();
+                long struckNanos = System.nanoTime();
                 int struckAt = sent.get();
-                inject(faults.get(i), stack, services, gates.get(i));
+                inject(faults.get(i), stack, services, struck.get(i));
                 log.info("fault {}/{} {} at batch {} of {}: back and ready in {} ms", i + 1, faults.size(), faults.get(i), struckAt,
-                        batches.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - struck));
+                        batches.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - struckNanos));
             }
             delivering.get(20, TimeUnit.MINUTES);
             log.info("traffic delivered in {} s: {} batches, {} calls delivered ({} planned duplicates), {} HTTP requests ({} retries,"
@@ -193,7 +202,8 @@ class CrashIT {
                 assertThat(sender.failedStatuses()).as("HTTP sends refused while ingest was down, then sent again").containsKey(-1);
             }
         } finally {
-            gates.forEach(CountDownLatch::countDown);
+            recovered.forEach(CountDownLatch::countDown);
+            struck.forEach(CountDownLatch::countDown);
             gateway.shutdownNow();
         }
         services.requireAllAlive();
@@ -229,6 +239,12 @@ class CrashIT {
                     recomputed.eventsRead(), recomputed.eventsCounted(), recomputed.duplicates(), hourly.records().size(), balances.records().size());
         });
         assertThat(recordsIn(stack.bootstrapServers(), topics.dlq())).as("dead letters in " + topics.dlq()).isZero();
+    }
+
+    private static void awaitGate(CountDownLatch gate, String what) throws InterruptedException {
+        if (!gate.await(15, TimeUnit.MINUTES)) {
+            throw new AssertionError("the gateway waited 15 minutes for " + what);
+        }
     }
 
     private static void inject(CrashPlan.Fault fault, KafkaStack stack, CrashServices services, CountDownLatch gate) {
