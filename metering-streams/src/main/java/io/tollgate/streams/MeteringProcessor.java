@@ -138,6 +138,12 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
 
     private void onUsage(String key, UsageEvent event) {
         long eventTime = event.getEventTime().toEpochMilli();
+        for (Map.Entry<String, Long> meter : event.getMeters().entrySet()) {
+            if (meter.getValue() == null || meter.getValue() < 0) {
+                deadLetter(key, event, DeadLetters.STAGE_INVALID, "meter " + meter.getKey() + " has negative units");
+                return;
+            }
+        }
         if (streamTime == null || eventTime > streamTime) {
             streamTime = eventTime;
             clock.put(CLOCK_KEY, eventTime);
@@ -148,12 +154,6 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
                     + Instant.ofEpochMilli(streamTime) + " minus the dedup window " + settings.dedupWindow());
             return;
         }
-        for (Map.Entry<String, Long> meter : event.getMeters().entrySet()) {
-            if (meter.getValue() == null || meter.getValue() < 0) {
-                deadLetter(key, event, DeadLetters.STAGE_INVALID, "meter " + meter.getKey() + " has negative units");
-                return;
-            }
-        }
         String identity = event.getSource() + SEP + event.getId();
         try (WindowStoreIterator<Long> seen = dedup.fetch(identity, Math.max(0, eventTime - windowMs), eventTime + windowMs)) {
             if (seen.hasNext()) {
@@ -161,13 +161,13 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
                 return;
             }
         }
-        dedup.put(identity, eventTime, eventTime);
-
         String consumer = key != null ? key : event.getConsumer();
         ConsumerLedger ledger = ledgerOf(consumer);
         Ledgers.closePeriods(ledger, streamTime, windowMs);
         book(consumer, Ledgers.applyUsage(ledger, planOf(ledger), eventTime, event.getMeters()));
         changed(ledger, eventTime);
+        // Marked as seen only once counted: an event that fails on the way goes to the DLQ unmarked.
+        dedup.put(identity, eventTime, eventTime);
         countedEvents.record();
     }
 

@@ -307,6 +307,21 @@ class MeteringTopologyTest {
     }
 
     @Test
+    void anEventWithNegativeUnitsGoesToTheDeadLetterTopicAndIsNotCounted() {
+        prepaidAcmeOnPro();
+        app.call("acme", "gw-1", "bad", T0.plus(Duration.ofDays(3)), Map.of("requests", -1L));
+        app.call("acme", "gw-1", "good", T0.plusSeconds(1), Map.of("requests", 2L));
+        app.flush();
+
+        List<KeyValue<byte[], DeadLetter>> letters = app.deadLetters.readKeyValuesToList();
+        assertThat(letters).extracting(kv -> kv.value.getStage()).containsExactly(DeadLetters.STAGE_INVALID);
+        assertThat(letters.get(0).value.getReason()).isEqualTo("meter requests has negative units");
+        assertThat(app.latestBalances().get("acme").getUsage())
+                .as("the invalid event did not move stream time: the next event is not too late")
+                .containsExactly(Map.entry("requests", 2L));
+    }
+
+    @Test
     void anUnreadableRecordGoesToTheDeadLetterTopicAndProcessingGoesOn() {
         prepaidAcmeOnPro();
         app.rawUsage.pipeInput("acme", "not avro".getBytes(StandardCharsets.UTF_8), T0);
