@@ -53,6 +53,8 @@ public final class LocalStack implements AutoCloseable {
         private int kafkaPort = KafkaBroker.Settings.DEFAULT_PORT;
         private int controllerPort = KafkaBroker.Settings.DEFAULT_CONTROLLER_PORT;
         private int registryPort = ApicurioRegistry.Settings.DEFAULT_PORT;
+        /** billing-service's Envoy ext_authz gRPC port (SPEC §3: 9191). */
+        private int extAuthzGrpcPort = 9191;
         private final Map<ServiceSpec, Integer> servicePorts = new LinkedHashMap<>();
         private String registryJava;
         private Duration serviceReadyTimeout = Duration.ofSeconds(180);
@@ -68,6 +70,7 @@ public final class LocalStack implements AutoCloseable {
             kafkaPort = Ports.free();
             controllerPort = Ports.free();
             registryPort = Ports.free();
+            extAuthzGrpcPort = Ports.free();
             ServiceSpec.ALL.forEach(s -> servicePorts.put(s, Ports.free()));
             return this;
         }
@@ -79,6 +82,7 @@ public final class LocalStack implements AutoCloseable {
         public Options kafkaPort(int port) { this.kafkaPort = port; return this; }
         public Options controllerPort(int port) { this.controllerPort = port; return this; }
         public Options registryPort(int port) { this.registryPort = port; return this; }
+        public Options extAuthzGrpcPort(int port) { this.extAuthzGrpcPort = port; return this; }
         public Options servicePort(ServiceSpec service, int port) { servicePorts.put(service, port); return this; }
         public Options registryJava(String java) { this.registryJava = java; return this; }
         public Options serviceReadyTimeout(Duration timeout) { this.serviceReadyTimeout = timeout; return this; }
@@ -195,6 +199,9 @@ public final class LocalStack implements AutoCloseable {
             env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
             env.put("SCHEMA_REGISTRY_URL", schemaRegistryUrl());
             env.put(spec.portEnv(), String.valueOf(port));
+            if (spec == ServiceSpec.BILLING_SERVICE) {
+                env.put("TOLLGATE_BILLING_GRPC_PORT", String.valueOf(options.extAuthzGrpcPort));
+            }
             env.put("TOLLGATE_ADMIN_TOKENS", adminToken);
             env.put("TOLLGATE_STATE_DIR", options.dataDir.resolve("streams-state").toString());
             env.put("TOLLGATE_INGEST_RAW_STATE_DIR", options.dataDir.resolve("ingest-state").toString());
