@@ -117,7 +117,7 @@ public final class OvershootSimulation {
             long lastEvent = -1;
             try {
                 while (calling.get() || !events.isEmpty()) {
-                    Thread.sleep(balanceEveryMillis);
+                    Thread.sleep(balanceEveryMillis); // paces the simulated pipeline: one balance update per interval, as streams publishes them
                     long cutoff = System.currentTimeMillis() - pipelineDelayMillis;
                     boolean moved = false;
                     Long head;

@@ -413,7 +413,7 @@ final class DemoRun {
 
     private static void pause() {
         try {
-            Thread.sleep(POLL_INTERVAL.toMillis());
+            Thread.sleep(POLL_INTERVAL.toMillis()); // the interval between two checks of a condition that has a deadline
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DemoFailure("interrupted while waiting");
