@@ -58,7 +58,8 @@ import java.util.stream.Collectors;
  * </ol>
  * Uses KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL when both are set, else starts the embedded broker and
  * registry of the localstack module. System properties: bench.events (300000), bench.consumers (1000),
- * bench.rate (10000), bench.seconds (30), bench.intervals (100,500,1000).
+ * bench.rate (10000), bench.seconds (30), bench.intervals (100,500,1000), bench.warmup.events (50000: one unreported
+ * throughput run first, so that no measured run pays for the JIT compilation of the code it measures).
  */
 public final class StreamsBench {
     private static final Map<String, MeterPrice> PRICES = Map.of(
@@ -98,6 +99,10 @@ public final class StreamsBench {
             int events = Integer.getInteger("bench.events", 300_000);
             int consumers = Integer.getInteger("bench.consumers", 1000);
             List<String> report = new ArrayList<>();
+            int warmUp = Integer.getInteger("bench.warmup.events", 50_000);
+            if (warmUp > 0) {
+                System.out.println("warm-up, not reported: " + bench.throughput(warmUp, consumers, 1000));
+            }
             for (String interval : System.getProperty("bench.intervals", "100,500,1000").split(",")) {
                 if (interval.isBlank()) {
                     continue;
@@ -127,14 +132,17 @@ public final class StreamsBench {
         }
     }
 
-    private MeteringApp start(TopicNames topics, String applicationId, long commitIntervalMs) {
+    /** The application's configuration: its defaults, then {@code commitIntervalMs} when not null, then -Dtollgate.* properties. */
+    private MeteringConfig config(TopicNames topics, String applicationId, Long commitIntervalMs) {
         Map<String, Object> values = new HashMap<>();
         values.put(EnvConfig.BOOTSTRAP_SERVERS, bootstrap);
         values.put(EnvConfig.SCHEMA_REGISTRY_URL, registry);
         values.put(MeteringConfig.APPLICATION_ID, applicationId);
         values.put(MeteringConfig.STATE_DIR, work.resolve(applicationId).toString());
         values.put(MeteringConfig.HTTP_PORT, "0");
-        values.put(MeteringConfig.COMMIT_INTERVAL_MS, String.valueOf(commitIntervalMs));
+        if (commitIntervalMs != null) {
+            values.put(MeteringConfig.COMMIT_INTERVAL_MS, String.valueOf(commitIntervalMs));
+        }
         values.put(MeteringConfig.TOPIC_USAGE_EVENTS, topics.usageEvents());
         values.put(MeteringConfig.TOPIC_BILLING_ACCOUNTS, topics.billingAccounts());
         values.put(MeteringConfig.TOPIC_BALANCES, topics.balances());
@@ -145,7 +153,7 @@ public final class StreamsBench {
                 values.put(name.toString(), value.toString());
             }
         });
-        return MeteringApp.start(new MeteringConfig(values, Map.of()));
+        return new MeteringConfig(values, Map.of());
     }
 
     private KafkaProducer<String, byte[]> producer() {
@@ -225,7 +233,7 @@ public final class StreamsBench {
             producer.flush();
         }
         String applicationId = "bench-" + run;
-        try (MeteringApp app = start(topics, applicationId, commitIntervalMs);
+        try (MeteringApp app = MeteringApp.start(config(topics, applicationId, commitIntervalMs));
              Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             awaitRunning(app.streams());
             long started = System.nanoTime();
@@ -258,13 +266,21 @@ public final class StreamsBench {
         Map<String, List<Long>> sentAt = new ConcurrentHashMap<>();
         List<Long> latenciesMs = new ArrayList<>();
         AtomicBoolean producing = new AtomicBoolean(true);
+        String transactions = "";
+        String settings = "";
         try (KafkaProducer<String, byte[]> producer = producer()) {
             setUpAccounts(producer, topics, consumers);
-            try (MeteringApp app = start(topics, "bench-" + run, 100);
+            MeteringConfig config = config(topics, "bench-" + run, null);
+            settings = "commit.interval.ms=" + config.getLong(MeteringConfig.COMMIT_INTERVAL_MS) + ", flush "
+                    + config.getLong(MeteringConfig.FLUSH_INTERVAL_MS) + " ms";
+            try (MeteringApp app = MeteringApp.start(config);
                  KafkaConsumer<String, Balance> reader = balanceReader(topics.balances())) {
                 awaitRunning(app.streams());
                 Map<String, Long> counted = new HashMap<>();
                 drain(reader, counted, sentAt, null, 0);
+                double commitsBefore = metric(app.streams(), "stream-thread-metrics", "commit-total");
+                double retriesBefore = metric(app.streams(), "producer-metrics", "record-retry-total");
+                long measureStarted = System.nanoTime();
                 Thread load = new Thread(() -> pace(producer, serde, topics, rate, seconds, consumers, sentAt, producing), "bench-load");
                 long warmUpEnds = System.currentTimeMillis() + 5_000;
                 load.start();
@@ -275,14 +291,29 @@ public final class StreamsBench {
                     }
                 }
                 load.join();
+                double measuredSeconds = (System.nanoTime() - measureStarted) / 1e9;
+                double commits = metric(app.streams(), "stream-thread-metrics", "commit-total") - commitsBefore;
+                transactions = String.format("%,.0f commits (%.1f/s, latency avg %.0f ms, max %.0f ms over the last 30 s), "
+                                + "%,.0f produce retries of the Streams producer",
+                        commits, commits / measuredSeconds, metric(app.streams(), "stream-thread-metrics", "commit-latency-avg"),
+                        metric(app.streams(), "stream-thread-metrics", "commit-latency-max"),
+                        metric(app.streams(), "producer-metrics", "record-retry-total") - retriesBefore);
             }
         }
         long[] sorted = latenciesMs.stream().mapToLong(Long::longValue).sorted().toArray();
         long total = sentAt.values().stream().mapToLong(List::size).sum();
-        return String.format("freshness at %,d events/s for %d s (commit.interval.ms=100, flush 100 ms): p50 %d ms, p99 %d ms, max %d ms "
-                        + "(%,d events measured after a 5 s warm-up, %,d sent); machine load average %.1f",
-                rate, seconds, percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? -1 : sorted[sorted.length - 1],
-                sorted.length, total, loadAverage());
+        return String.format("freshness at %,d events/s for %d s (%s): p50 %d ms, p99 %d ms, max %d ms "
+                        + "(%,d events measured after a 5 s warm-up, %,d sent); %s; machine load average %.1f",
+                rate, seconds, settings, percentile(sorted, 0.50), percentile(sorted, 0.99),
+                sorted.length == 0 ? -1 : sorted[sorted.length - 1], sorted.length, total, transactions, loadAverage());
+    }
+
+    /** Sum of a Kafka Streams client metric over its threads and clients (0 when absent). */
+    private static double metric(KafkaStreams streams, String group, String name) {
+        return streams.metrics().values().stream()
+                .filter(m -> m.metricName().group().equals(group) && m.metricName().name().equals(name))
+                .mapToDouble(m -> m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue()) ? n.doubleValue() : 0)
+                .sum();
     }
 
     private static boolean allCounted(Map<String, List<Long>> sentAt, Map<String, Long> counted) {
