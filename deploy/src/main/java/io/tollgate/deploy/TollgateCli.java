@@ -23,6 +23,7 @@ public final class TollgateCli implements Runnable {
         return new CommandLine(new TollgateCli())
                 .addSubcommand(new UpCommand())
                 .addSubcommand(new io.tollgate.deploy.demo.DemoCommand())
+                .addSubcommand(new io.tollgate.deploy.bench.BenchCommand())
                 .addSubcommand(new io.tollgate.deploy.finance.UsageCommand())
                 .addSubcommand(new io.tollgate.deploy.finance.InvoiceCommand())
                 .addSubcommand(new io.tollgate.deploy.finance.ReconcileCommand())

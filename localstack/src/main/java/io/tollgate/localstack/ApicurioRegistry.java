@@ -93,6 +93,12 @@ public final class ApicurioRegistry implements AutoCloseable {
         return running != null && running.isAlive();
     }
 
+    /** The registry's process id while it runs (for resource sampling by the benchmark). */
+    public java.util.OptionalLong pid() {
+        ManagedProcess running = process;
+        return running != null && running.isAlive() ? java.util.OptionalLong.of(running.pid()) : java.util.OptionalLong.empty();
+    }
+
     /**
      * Starts the registry and waits until its Confluent API answers {@code GET /subjects} with 200.
      * {@link #stop()} from another thread during the wait ends it: start then fails.

@@ -32,9 +32,13 @@ import java.util.concurrent.TimeoutException;
 public final class KafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
 
-    /** What to run: ports, data directory, heap and extra broker properties. */
+    /**
+     * What to run: ports, data directory, heap and extra broker properties. {@code fullJit} false (the default, for
+     * tests) stops the JIT at C1, which starts faster on two cores; true lets C2 compile the hot paths, for a broker
+     * that runs long or is measured ({@code ./tollgate up}, {@code ./tollgate bench}).
+     */
     public record Settings(Path dataDir, int port, int controllerPort, String maxHeap, Duration startTimeout,
-                           Map<String, String> overrides) {
+                           Map<String, String> overrides, boolean fullJit) {
         public static final int DEFAULT_PORT = 9092;
         public static final int DEFAULT_CONTROLLER_PORT = 9093;
 
@@ -45,7 +49,7 @@ public final class KafkaBroker implements AutoCloseable {
 
         /** Defaults of the local stack: 9092/9093, 512 MB heap, 60 s to start. */
         public static Settings defaults(Path dataDir) {
-            return new Settings(dataDir, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, "512m", Duration.ofSeconds(90), Map.of());
+            return new Settings(dataDir, DEFAULT_PORT, DEFAULT_CONTROLLER_PORT, "512m", Duration.ofSeconds(90), Map.of(), false);
         }
 
         /** Free ports picked by the OS, for tests. */
@@ -54,11 +58,15 @@ public final class KafkaBroker implements AutoCloseable {
         }
 
         public Settings withPorts(int newPort, int newControllerPort) {
-            return new Settings(dataDir, newPort, newControllerPort, maxHeap, startTimeout, overrides);
+            return new Settings(dataDir, newPort, newControllerPort, maxHeap, startTimeout, overrides, fullJit);
         }
 
         public Settings withOverrides(Map<String, String> newOverrides) {
-            return new Settings(dataDir, port, controllerPort, maxHeap, startTimeout, newOverrides);
+            return new Settings(dataDir, port, controllerPort, maxHeap, startTimeout, newOverrides, fullJit);
+        }
+
+        public Settings withFullJit(boolean value) {
+            return new Settings(dataDir, port, controllerPort, maxHeap, startTimeout, overrides, value);
         }
     }
 
@@ -85,6 +93,12 @@ public final class KafkaBroker implements AutoCloseable {
     public boolean isRunning() {
         ManagedProcess running = process;
         return running != null && running.isAlive();
+    }
+
+    /** The broker's process id while it runs (for resource sampling by the benchmark). */
+    public java.util.OptionalLong pid() {
+        ManagedProcess running = process;
+        return running != null && running.isAlive() ? java.util.OptionalLong.of(running.pid()) : java.util.OptionalLong.empty();
     }
 
     /**
@@ -209,11 +223,17 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private List<String> javaCommand() {
-        return List.of(JavaRuntime.current().toString(),
-                "-Xms128m", "-Xmx" + settings.maxHeap(), "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+        List<String> command = new ArrayList<>(List.of(JavaRuntime.current().toString(),
+                "-Xms128m", "-Xmx" + settings.maxHeap(), "-XX:+UseG1GC",
+                // The JVM's perf-data file in /tmp is written at safepoints: with a busy disk that stalls the broker.
+                "-XX:+PerfDisableSharedMem",
                 "-Djava.awt.headless=true",
                 "-Dlogback.configurationFile=" + settings.dataDir().resolve("logback.xml").toAbsolutePath(),
-                "-cp", absoluteClassPath());
+                "-cp", absoluteClassPath()));
+        if (!settings.fullJit()) {
+            command.add(4, "-XX:TieredStopAtLevel=1");
+        }
+        return command;
     }
 
     /** This JVM's class path with every entry absolute: the broker runs in its data directory. */

@@ -1,7 +1,7 @@
 package io.tollgate.deploy.demo;
 
 /** The demo cannot go on, or its final checks failed; the message says what a newcomer should know. */
-final class DemoFailure extends RuntimeException {
+public final class DemoFailure extends RuntimeException {
     DemoFailure(String message) {
         super(message);
     }

@@ -10,13 +10,13 @@ import java.util.Map;
  *
  * @param gatewayGenerated the gateway answered by itself (a rate-limit 429, an auth deny): logged, never billed
  */
-record GatewayCall(String id, String consumer, String api, String route, String method, String path, int status,
+public record GatewayCall(String id, String consumer, String api, String route, String method, String path, int status,
                    Instant startedAt, long requestBytes, long responseBytes, long inputTokens, long outputTokens,
                    String model, boolean gatewayGenerated) {
 
-    static final String REQUESTS = "requests";
-    static final String INPUT_TOKENS = "input_tokens";
-    static final String OUTPUT_TOKENS = "output_tokens";
+    public static final String REQUESTS = "requests";
+    public static final String INPUT_TOKENS = "input_tokens";
+    public static final String OUTPUT_TOKENS = "output_tokens";
 
     boolean isLlmCall() {
         return model != null;

@@ -15,7 +15,7 @@ import java.util.UUID;
  * default "full" log entry, Tollgate's canonical event and CloudEvents 1.0. The shapes carry the noise real logs
  * carry (headers, latencies, tries, entity ids) so ingest is exercised on what it will meet, not on a minimal stub.
  */
-final class GatewayPayloads {
+public final class GatewayPayloads {
     /** Canonical events and CloudEvents of the demo come from this gateway cluster. */
     static final String EDGE_SOURCE = "gw-eu-1";
     static final String CLOUDEVENT_TYPE = "io.tollgate.api.call";
@@ -23,14 +23,14 @@ final class GatewayPayloads {
     private static final String WORKSPACE_ID = "f381e34e-5c6f-4b8a-9d3e-0c1a2b3c4d5e";
     private final ObjectMapper json;
 
-    GatewayPayloads(ObjectMapper json) {
+    public GatewayPayloads(ObjectMapper json) {
         this.json = json;
     }
 
     /** How APISIX carries the request id: the request-id plugin's header, or a {@code request_id} log field. */
     enum ApisixRequestId { HEADER, LOG_FIELD }
 
-    ObjectNode kong(GatewayCall call) {
+    public ObjectNode kong(GatewayCall call) {
         String consumerId = uuidOf("consumer:" + call.consumer());
         String serviceId = uuidOf("service:" + call.api());
         ObjectNode log = json.createObjectNode();
@@ -288,7 +288,7 @@ final class GatewayPayloads {
         return array;
     }
 
-    byte[] bytes(Object node) {
+    public byte[] bytes(Object node) {
         try {
             return json.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {

@@ -16,15 +16,15 @@ import java.time.Duration;
 import java.time.Instant;
 
 /** The HTTP surface of SPEC §5-§7 that the demo drives: ingest, decisions, accounts and finance. */
-final class TollgateApi {
+public final class TollgateApi {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
-    record Reply(int status, String contentType, String raw, JsonNode body) {
-        boolean ok() {
+    public record Reply(int status, String contentType, String raw, JsonNode body) {
+        public boolean ok() {
             return status >= 200 && status < 300;
         }
 
-        String reason() {
+        public String reason() {
             return body.path("reason").asText("");
         }
     }
@@ -35,7 +35,7 @@ final class TollgateApi {
     private final String billingUrl;
     private final String adminToken;
 
-    TollgateApi(ObjectMapper json, String ingestUrl, String billingUrl, String adminToken) {
+    public TollgateApi(ObjectMapper json, String ingestUrl, String billingUrl, String adminToken) {
         this.json = json;
         this.ingestUrl = trimSlash(ingestUrl);
         this.billingUrl = trimSlash(billingUrl);
@@ -48,19 +48,19 @@ final class TollgateApi {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
-    Reply putPlan(String plan, ObjectNode body) {
+    public Reply putPlan(String plan, ObjectNode body) {
         return expectOk("PUT /v1/plans/" + plan, admin(billingUrl + "/v1/plans/" + encode(plan))
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
     }
 
-    Reply putConsumer(String consumer, ObjectNode body) {
+    public Reply putConsumer(String consumer, ObjectNode body) {
         return expectOk("PUT /v1/consumers/" + consumer, admin(billingUrl + "/v1/consumers/" + encode(consumer))
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
     }
 
-    Reply grantCredits(String consumer, String amount, String idempotencyKey, String reason) {
+    public Reply grantCredits(String consumer, String amount, String idempotencyKey, String reason) {
         ObjectNode body = json.createObjectNode();
         body.put("amount", amount);
         body.put("idempotencyKey", idempotencyKey);
@@ -72,12 +72,12 @@ final class TollgateApi {
     }
 
     /** The live balance; a 404 (no balance yet) is returned, not thrown, so callers can wait for it. */
-    Reply balance(String consumer) {
+    public Reply balance(String consumer) {
         return send(admin(billingUrl + "/v1/consumers/" + encode(consumer) + "/balance").GET());
     }
 
     /** Forward auth as a gateway asks it: any method on /v1/authorize, the consumer in X-Consumer-Id. */
-    Reply authorize(String consumer) {
+    public Reply authorize(String consumer) {
         return send(HttpRequest.newBuilder(URI.create(billingUrl + "/v1/authorize"))
                 .header("X-Consumer-Id", consumer)
                 .GET());
