@@ -1,0 +1,85 @@
+package io.tollgate.deploy.bench;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs {@code ./tollgate bench} in-process, small and short, against the service jars of this build. */
+@Tag("integration")
+class BenchIT {
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void measuresEveryFigureAndFloorAndFindsEveryAcknowledgedEventInTheBalancesOnce() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        BenchCommand command = new BenchCommand(out);
+
+        int exit = new CommandLine(command).execute("--ingest-rate", "300", "--decision-rate", "300", "--connections", "4",
+                "--warmup", "1", "--duration", "3", "--floor-duration", "2", "--burst", "2000",
+                "--consumers", "20", "--broke-consumers", "2", "--probes", "2");
+
+        String output = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(output);
+        assertThat(exit).as("exit code; output:%n%s", output).isZero();
+        BenchResult r = command.result;
+
+        assertThat(r.pacedIngest().sent()).isEqualTo(900);
+        assertThat(r.pacedIngest().accepted()).isEqualTo(900);
+        assertThat(r.pacedIngest().failures()).isZero();
+        assertThat(r.pacedIngest().viaHttp() + r.pacedIngest().viaRawTopic()).isEqualTo(900);
+        assertThat(r.pacedIngest().viaHttp()).isPositive();
+        assertThat(r.pacedIngest().viaRawTopic()).isPositive();
+        assertThat(r.burst().accepted()).isEqualTo(2_000);
+        assertThat(r.burstEndToEndPerSecond()).isPositive();
+
+        List<String> asked = BenchRun.decisionConsumers(
+                IntStream.range(0, 20).mapToObj(BenchTraffic::consumerName).toList(), List.of("broke-000", "broke-001"));
+        long broke = LongStream.range(0, 900).filter(n -> asked.get((int) (n % asked.size())).startsWith("broke")).count();
+        assertThat(r.decisions().sent()).isEqualTo(900);
+        assertThat(r.decisions().answered()).isEqualTo(900);
+        assertThat(r.decisions().errors()).isZero();
+        assertThat(r.decisions().status(402)).isEqualTo(broke);
+        assertThat(r.decisions().status(200)).isEqualTo(900 - broke);
+        assertThat(r.decisions().latency().count()).isEqualTo(900);
+
+        if (NginxFloor.binary().isPresent()) {
+            assertThat(r.nginxDecisions().status(200)).isEqualTo(900);
+            assertThat(r.nginxPhaseIngest().accepted()).isEqualTo(900);
+        } else {
+            assertThat(r.nginxDecisions()).isNull();
+            assertThat(output).contains("nginx is not installed");
+        }
+
+        assertThat(r.freshness().count()).isPositive();
+        assertThat(r.freshnessHttp().count()).isPositive();
+        assertThat(r.freshnessRaw().count()).isPositive();
+        assertThat(r.freshness().p50()).isPositive();
+        assertThat(r.kafkaPaced().events()).isEqualTo(600);
+        assertThat(r.kafkaPaced().consumed()).isEqualTo(600);
+        assertThat(r.kafkaBurst().consumed()).isEqualTo(2_000);
+
+        assertThat(r.exact()).isTrue();
+        assertThat(r.consumersChecked()).isEqualTo(22);
+        assertThat(r.phases()).extracting(ResourceSampler.Phase::name).containsExactlyElementsOf(NginxFloor.binary().isPresent()
+                ? List.of("Tollgate", "nginx floor", "Kafka floor", "burst", "Kafka floor burst")
+                : List.of("Tollgate", "Kafka floor", "burst", "Kafka floor burst"));
+        assertThat(r.phases().get(0).processes()).containsKeys("kafka-broker", "schema-registry", "metering-ingest",
+                "metering-streams", "billing-service", "tollgate bench (load generator)");
+        assertThat(r.phases().get(0).processes().get("billing-service").peakRssBytes()).isGreaterThan(50L << 20);
+        assertThat(output).contains("Tollgate / floor").contains("event-to-balance freshness p99")
+                .contains("Exactly once: all " + String.format("%,d", r.acceptedEvents()) + " acknowledged events")
+                .doesNotContain("BENCH FAILED");
+    }
+}
