@@ -29,7 +29,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final int COUNT_OR_PHASE_FAILED = 1;
     static final int STACK_FAILED = 2;
 
-    @Option(names = "--ingest-rate", paramLabel = "EVENTS/S", defaultValue = "5000", description = "Events per second into ingest (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ingest-rate", paramLabel = "EVENTS/S", defaultValue = "1000", description = "Events per second into ingest (default: ${DEFAULT-VALUE}).")
     double ingestRate;
 
     @Option(names = "--raw-share", paramLabel = "FRACTION", defaultValue = "0.5", description = "Share of those sent to the raw Kong topic, the rest as HTTP batches (default: ${DEFAULT-VALUE}).")
@@ -38,13 +38,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "100", description = "Entries per Kong http-log batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--decision-rate", paramLabel = "REQ/S", defaultValue = "5000", description = "Decision requests per second (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decision-rate", paramLabel = "REQ/S", defaultValue = "1000", description = "Decision requests per second (default: ${DEFAULT-VALUE}).")
     double decisionRate;
 
     @Option(names = "--connections", paramLabel = "N", defaultValue = "64", description = "Connections the decision requests share (default: ${DEFAULT-VALUE}).")
     int connections;
 
-    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10", description = "Warm-up before measuring (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "20", description = "Warm-up before measuring (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "30", description = "Length of the Tollgate phase and of the nginx floor (default: ${DEFAULT-VALUE}).")
