@@ -134,6 +134,11 @@ public final class IngestService implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(IngestConfig.RAW_COMMIT_INTERVAL_MS));
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+        // With transactions V2 (Kafka 4) the first produce of a transaction that starts while the previous one's markers
+        // are still being written is answered CONCURRENT_TRANSACTIONS and retried after retry.backoff.ms. The markers
+        // take milliseconds; the default 100 ms (doubling up to 1 s) put that much latency on every commit cycle.
+        props.put(StreamsConfig.producerPrefix("retry.backoff.ms"), 10);
+        props.put(StreamsConfig.producerPrefix("retry.backoff.max.ms"), 100);
         return props;
     }
 
