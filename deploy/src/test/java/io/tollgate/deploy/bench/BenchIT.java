@@ -27,7 +27,7 @@ class BenchIT {
         BenchCommand command = new BenchCommand(out);
 
         int exit = new CommandLine(command).execute("--ingest-rate", "300", "--decision-rate", "300", "--connections", "4",
-                "--warmup", "1", "--duration", "3", "--floor-duration", "2", "--burst", "2000",
+                "--warmup", "2", "--duration", "5", "--floor-duration", "2", "--burst", "2000",
                 "--consumers", "20", "--broke-consumers", "2", "--probes", "2");
 
         String output = printed.toString(StandardCharsets.UTF_8);
@@ -35,10 +35,10 @@ class BenchIT {
         assertThat(exit).as("exit code; output:%n%s", output).isZero();
         BenchResult r = command.result;
 
-        assertThat(r.pacedIngest().sent()).isEqualTo(900);
-        assertThat(r.pacedIngest().accepted()).isEqualTo(900);
+        assertThat(r.pacedIngest().sent()).isEqualTo(1_500);
+        assertThat(r.pacedIngest().accepted()).isEqualTo(1_500);
         assertThat(r.pacedIngest().failures()).isZero();
-        assertThat(r.pacedIngest().viaHttp() + r.pacedIngest().viaRawTopic()).isEqualTo(900);
+        assertThat(r.pacedIngest().viaHttp() + r.pacedIngest().viaRawTopic()).isEqualTo(1_500);
         assertThat(r.pacedIngest().viaHttp()).isPositive();
         assertThat(r.pacedIngest().viaRawTopic()).isPositive();
         assertThat(r.burst().accepted()).isEqualTo(2_000);
@@ -46,17 +46,17 @@ class BenchIT {
 
         List<String> asked = BenchRun.decisionConsumers(
                 IntStream.range(0, 20).mapToObj(BenchTraffic::consumerName).toList(), List.of("broke-000", "broke-001"));
-        long broke = LongStream.range(0, 900).filter(n -> asked.get((int) (n % asked.size())).startsWith("broke")).count();
-        assertThat(r.decisions().sent()).isEqualTo(900);
-        assertThat(r.decisions().answered()).isEqualTo(900);
+        long broke = LongStream.range(0, 1_500).filter(n -> asked.get((int) (n % asked.size())).startsWith("broke")).count();
+        assertThat(r.decisions().sent()).isEqualTo(1_500);
+        assertThat(r.decisions().answered()).isEqualTo(1_500);
         assertThat(r.decisions().errors()).isZero();
         assertThat(r.decisions().status(402)).isEqualTo(broke);
-        assertThat(r.decisions().status(200)).isEqualTo(900 - broke);
-        assertThat(r.decisions().latency().count()).isEqualTo(900);
+        assertThat(r.decisions().status(200)).isEqualTo(1_500 - broke);
+        assertThat(r.decisions().latency().count()).isEqualTo(1_500);
 
         if (NginxFloor.binary().isPresent()) {
-            assertThat(r.nginxDecisions().status(200)).isEqualTo(900);
-            assertThat(r.nginxPhaseIngest().accepted()).isEqualTo(900);
+            assertThat(r.nginxDecisions().status(200)).isEqualTo(1_500);
+            assertThat(r.nginxPhaseIngest().accepted()).isEqualTo(1_500);
         } else {
             assertThat(r.nginxDecisions()).isNull();
             assertThat(output).contains("nginx is not installed");
