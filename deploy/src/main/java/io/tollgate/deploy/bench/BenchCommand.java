@@ -22,9 +22,10 @@ import java.util.stream.Stream;
  * balances exactly once; 1 when a count is off or a phase failed; 2 when the stack could not start.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Drive the local stack with open-loop gateway traffic (HTTP and raw topic) while gateways ask for",
-                "decisions; report ingest rate, event-to-balance freshness, decision latency, CPU and memory per process,",
-                "each against its floor on this machine: raw Kafka produce-and-consume, and nginx answering a static 200."})
+        description = "Drive the local stack with open-loop gateway traffic (HTTP and raw topic) while gateways ask for "
+                + "decisions; report ingest rate, event-to-balance freshness, decision latency, CPU and memory per process, "
+                + "each beside its floor on this machine: raw Kafka produce-and-consume, and nginx answering a static 200. "
+                + "Exit 0 when every acknowledged event is in the balances exactly once.")
 public final class BenchCommand implements Callable<Integer> {
     static final int COUNT_OR_PHASE_FAILED = 1;
     static final int STACK_FAILED = 2;
