@@ -21,7 +21,7 @@ COPY metering-streams/target/metering-streams.jar /app/metering-streams.jar
 USER 10001:10001
 # Inside a container the loopback default would make the service unreachable from other containers and pods.
 ENV TOLLGATE_STREAMS_HTTP_HOST=0.0.0.0 \
-    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75.0"
+    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75.0 -XX:+PerfDisableSharedMem"
 EXPOSE 8070
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD curl -fsS -o /dev/null http://127.0.0.1:8070/readyz || exit 1
