@@ -4,6 +4,7 @@ import io.tollgate.runtime.EnvConfig;
 import io.tollgate.schemas.topics.Topics;
 import io.tollgate.streams.errors.DeadLetterHandler;
 import io.tollgate.streams.rocksdb.BoundedMemoryRocksDBConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -25,6 +26,7 @@ public final class MeteringConfig extends AbstractConfig {
     public static final String ADVERTISED_HOST = "tollgate.streams.advertised.host";
     public static final String DEDUP_WINDOW_MS = "tollgate.dedup.window.ms";
     public static final String FLUSH_INTERVAL_MS = "tollgate.balance.flush.interval.ms";
+    public static final String HOURLY_FLUSH_INTERVAL_MS = "tollgate.hourly.flush.interval.ms";
     public static final String COMMIT_INTERVAL_MS = "tollgate.streams.commit.interval.ms";
     public static final String NUM_THREADS = "tollgate.streams.num.threads";
     public static final String NUM_STANDBYS = "tollgate.streams.num.standby.replicas";
@@ -50,7 +52,9 @@ public final class MeteringConfig extends AbstractConfig {
             .define(DEDUP_WINDOW_MS, Type.LONG, Duration.ofHours(24).toMillis(), Range.atLeast(1), Importance.HIGH,
                     "Dedup window: an event older than stream time minus this goes to the DLQ as too late.")
             .define(FLUSH_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
-                    "Changed balances and hourly totals are published every this many ms of wall-clock time.")
+                    "Changed balances are published every this many ms of wall-clock time.")
+            .define(HOURLY_FLUSH_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+                    "Changed hourly totals (usage.hourly) are published every this many ms of wall-clock time.")
             .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
                     "Kafka Streams commit.interval.ms (one exactly-once transaction per interval).")
             .define(NUM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads of this instance.")
@@ -71,6 +75,8 @@ public final class MeteringConfig extends AbstractConfig {
             .define(BoundedMemoryRocksDBConfig.WRITE_BUFFER_BYTES, Type.LONG, 128L * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.MEDIUM,
                     "RocksDB memtable budget shared by every store of the process, bytes (part of the block cache).");
 
+    static final int STREAMS_PRODUCER_RETRY_BACKOFF_MS = 20;
+
     private final Map<String, Object> kafkaOverrides;
 
     public MeteringConfig(Map<String, ?> values, Map<String, Object> kafkaOverrides) {
@@ -90,7 +96,7 @@ public final class MeteringConfig extends AbstractConfig {
 
     public MeteringTopology.Settings topologySettings() {
         return new MeteringTopology.Settings(topics(), Duration.ofMillis(getLong(DEDUP_WINDOW_MS)),
-                Duration.ofMillis(getLong(FLUSH_INTERVAL_MS)));
+                Duration.ofMillis(getLong(FLUSH_INTERVAL_MS)), Duration.ofMillis(getLong(HOURLY_FLUSH_INTERVAL_MS)));
     }
 
     public String bootstrapServers() {
@@ -134,6 +140,10 @@ public final class MeteringConfig extends AbstractConfig {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(DeadLetterHandler.DLQ_TOPIC, getString(TOPIC_DLQ));
         props.put(EnvConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl());
+        // With transactions v2 the first produce of a transaction to a partition gets CONCURRENT_TRANSACTIONS while
+        // the markers of the previous commit are still being written (the broker itself retries for 100 ms first);
+        // the producer's default 100 ms before its retry is all added latency (KAFKA-20000). Retries stay idempotent.
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), STREAMS_PRODUCER_RETRY_BACKOFF_MS);
         return props;
     }
 }

@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +50,11 @@ import java.util.TreeMap;
  * event touches the dedup window, the consumer's ledger and its hours, and outputs are coalesced.
  *
  * <p>Outputs are not written per event: a changed consumer is marked in {@code pending-outputs} (a logged store,
- * so a mark committed with its state change survives a crash) and a wall-clock punctuator publishes its balance
- * and its changed hours every flush interval, inside the same transaction as the state it reads. Which hours
- * changed is kept in memory only; a consumer whose mark survived a restart has every hour of its open periods
- * published again (the latest record per hour is the total, so a repeat is harmless).
+ * so a mark committed with its state change survives a crash); one wall-clock punctuator publishes its balance
+ * every flush interval and another its changed hours every hourly flush interval, each inside the same transaction
+ * as the state it reads. The mark is deleted once both are published. Which hours changed is kept in memory only;
+ * a consumer whose mark survived a restart has its balance and every hour of its open periods published again
+ * (the latest record per key is the total, so a repeat is harmless).
  */
 final class MeteringProcessor implements Processor<String, SpecificRecord, Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(MeteringProcessor.class);
@@ -63,8 +65,13 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     private final MeteringTopology.Settings settings;
     private final AvroSerde<UsageEvent> usageSerde;
     private final long windowMs;
+    /** Consumers whose balance changed since it was last published. */
     private final Set<String> pending = new LinkedHashSet<>();
-    private final Map<String, Set<String>> changedHours = new HashMap<>();
+    /** Per consumer, the hours (meter SEP hour start) changed since they were last published. */
+    private final Map<String, Set<String>> changedHours = new LinkedHashMap<>();
+    /** Consumers with a mark in {@code pending-outputs}: an output of theirs is not published yet. */
+    private final Set<String> marked = new HashSet<>();
+    /** Consumers marked when the task started: their balance and every open hour are published again. */
     private final Set<String> recovered = new HashSet<>();
     /**
      * Read-through copies of the plans store and the task's stream time. Only this processor writes those stores,
@@ -73,7 +80,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     private final Map<String, PlanDefined> planCache = new HashMap<>();
     private Long streamTime;
     /** Read-through copies of recent ledgers (written through on every change; dropped when a record fails half-way). */
-    private final Map<String, ConsumerLedger> ledgerCache = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+    private final Map<String, ConsumerLedger> ledgerCache = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ConsumerLedger> eldest) {
             return size() > LEDGER_CACHE_SIZE;
@@ -115,11 +122,12 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         tooLateEvents = context.metrics().addRateTotalSensor("tollgate", task, "too-late-events", Sensor.RecordingLevel.INFO);
         streamTime = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, Long> marks = pendingStore.all()) {
-            marks.forEachRemaining(mark -> pending.add(mark.key));
+            marks.forEachRemaining(mark -> marked.add(mark.key));
         }
-        recovered.addAll(pending);
-        Duration interval = settings.flushInterval();
-        context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        pending.addAll(marked);
+        recovered.addAll(marked);
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> publishBalances());
+        context.schedule(settings.hourlyFlushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> publishHours());
     }
 
     @Override
@@ -300,39 +308,67 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
     }
 
     private void mark(String consumer) {
-        if (pending.add(consumer)) {
+        pending.add(consumer);
+        if (marked.add(consumer)) {
             pendingStore.put(consumer, context.currentSystemTimeMs());
         }
     }
 
-    private void flush() {
+    private void publishBalances() {
         if (pending.isEmpty()) {
             return;
         }
-        long now = context.currentSystemTimeMs();
-        for (String consumer : pending) {
+        List<String> published = new ArrayList<>(pending);
+        pending.clear();
+        for (String consumer : published) {
             ConsumerLedger ledger = storedLedger(consumer);
-            Set<String> hours = changedHours.remove(consumer);
             if (ledger != null) {
                 publishBalance(ledger);
-                if (recovered.remove(consumer)) {
-                    publishOpenHours(ledger, now);
-                } else if (hours != null) {
-                    for (String hour : hours) {
-                        int sep = hour.lastIndexOf(SEP);
-                        long hourStart = Long.parseLong(hour.substring(sep + 1));
-                        HourUsage usage = hourly.fetch(consumer, hourStart);
-                        String meter = hour.substring(0, sep);
-                        if (usage != null && usage.getMeters().containsKey(meter)) {
-                            publishHour(ledger, meter, hourStart, usage.getMeters().get(meter), now);
-                        }
+            }
+            unmarkIfPublished(consumer);
+        }
+    }
+
+    private void publishHours() {
+        if (changedHours.isEmpty() && recovered.isEmpty()) {
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        Set<String> published = new LinkedHashSet<>(recovered);
+        published.addAll(changedHours.keySet());
+        for (String consumer : published) {
+            ConsumerLedger ledger = storedLedger(consumer);
+            Set<String> hours = changedHours.get(consumer);
+            if (ledger == null) {
+                continue;
+            }
+            if (recovered.contains(consumer)) {
+                publishOpenHours(ledger, now);
+            } else if (hours != null) {
+                for (String hour : hours) {
+                    int sep = hour.lastIndexOf(SEP);
+                    long hourStart = Long.parseLong(hour.substring(sep + 1));
+                    HourUsage usage = hourly.fetch(consumer, hourStart);
+                    String meter = hour.substring(0, sep);
+                    if (usage != null && usage.getMeters().containsKey(meter)) {
+                        publishHour(ledger, meter, hourStart, usage.getMeters().get(meter), now);
                     }
                 }
             }
+        }
+        changedHours.clear();
+        recovered.clear();
+        for (String consumer : published) {
+            unmarkIfPublished(consumer);
+        }
+    }
+
+    /** Deletes the consumer's mark once its balance and its hours are all published. */
+    private void unmarkIfPublished(String consumer) {
+        if (!pending.contains(consumer) && !changedHours.containsKey(consumer) && !recovered.contains(consumer)
+                && marked.remove(consumer)) {
             pendingStore.delete(consumer);
         }
-        pending.clear();
-        recovered.clear();
     }
 
     private void publishOpenHours(ConsumerLedger ledger, long now) {
@@ -375,6 +411,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         ledgerCache.clear();
         pending.clear();
         changedHours.clear();
+        marked.clear();
         recovered.clear();
         streamTime = null;
     }

@@ -45,7 +45,15 @@ public final class MeteringTopology {
     /** Hourly totals are kept long enough to re-rate a whole month still open to late events. */
     static final Duration LONGEST_PERIOD = Duration.ofDays(32);
 
-    public record Settings(TopicNames topics, Duration dedupWindow, Duration flushInterval) {
+    /**
+     * @param flushInterval       changed balances are published every this much wall-clock time
+     * @param hourlyFlushInterval changed hourly totals are published every this much wall-clock time
+     */
+    public record Settings(TopicNames topics, Duration dedupWindow, Duration flushInterval, Duration hourlyFlushInterval) {
+        /** Balances and hours published at the same interval. */
+        public Settings(TopicNames topics, Duration dedupWindow, Duration flushInterval) {
+            this(topics, dedupWindow, flushInterval, flushInterval);
+        }
     }
 
     private MeteringTopology() {

@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,8 @@ class MeteringProcessorRestartTest {
             Duration.ofMillis(100));
     private final AvroSerde<UsageEvent> usageSerde = AvroSerde.forValues(UsageEvent.class, new InMemorySchemaRegistry());
     private MockProcessorContext<Object, Object> context;
+    /** Index of the first punctuator the latest task scheduled (the context keeps those of stopped tasks too). */
+    private int firstPunctuator;
 
     @BeforeEach
     void stores() {
@@ -72,9 +75,32 @@ class MeteringProcessorRestartTest {
     }
 
     private MeteringProcessor startTask() {
-        MeteringProcessor processor = new MeteringProcessor(settings, usageSerde);
+        return startTask(settings);
+    }
+
+    private MeteringProcessor startTask(MeteringTopology.Settings taskSettings) {
+        MeteringProcessor processor = new MeteringProcessor(taskSettings, usageSerde);
+        firstPunctuator = context.scheduledPunctuators().size();
         processor.init(context);
         return processor;
+    }
+
+    private void definePlanAndConsumer(MeteringProcessor processor) {
+        processor.process(new Record<>("pro", new AccountEvent("p", T0, new PlanDefined("pro", "USD", "month",
+                new HashMap<>(Map.of("requests", new MeterPrice(2_000_000L, 1L, 1000L, null))))), T0.toEpochMilli()));
+        processor.process(new Record<>("acme", new AccountEvent("c", T0,
+                new ConsumerUpdated("acme", "pro", "active", "prepaid", null)), T0.toEpochMilli()));
+    }
+
+    private List<Object> published() {
+        List<Object> values = context.forwarded().stream().<Object>map(f -> f.record().value()).toList();
+        context.resetForwards();
+        return values;
+    }
+
+    private boolean marked(String consumer) {
+        KeyValueStore<String, Long> marks = context.getStateStore(MeteringTopology.PENDING_STORE);
+        return marks.get(consumer) != null;
     }
 
     private static Record<String, SpecificRecord> call(String id, Instant time, long requests) {
@@ -83,18 +109,25 @@ class MeteringProcessorRestartTest {
         return new Record<>("acme", event, time.toEpochMilli());
     }
 
+    /** Runs every punctuator of the latest task. */
     private void punctuate() {
+        punctuate(null);
+    }
+
+    /** Runs the punctuators of the latest task scheduled at {@code interval} (all when null). */
+    private void punctuate(Duration interval) {
         var punctuators = context.scheduledPunctuators();
-        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(T0.toEpochMilli());
+        for (var punctuator : punctuators.subList(firstPunctuator, punctuators.size())) {
+            if (interval == null || punctuator.getInterval().equals(interval)) {
+                punctuator.getPunctuator().punctuate(T0.toEpochMilli());
+            }
+        }
     }
 
     @Test
     void changesNotPublishedBeforeAStopArePublishedByTheNextTask() {
         MeteringProcessor first = startTask();
-        first.process(new Record<>("pro", new AccountEvent("p", T0, new PlanDefined("pro", "USD", "month",
-                new HashMap<>(Map.of("requests", new MeterPrice(2_000_000L, 1L, 1000L, null))))), T0.toEpochMilli()));
-        first.process(new Record<>("acme", new AccountEvent("c", T0,
-                new ConsumerUpdated("acme", "pro", "active", "prepaid", null)), T0.toEpochMilli()));
+        definePlanAndConsumer(first);
         first.process(call("a", T0.plusSeconds(1), 1200));
         first.process(call("b", T0.plus(Duration.ofHours(1)), 3));
         first.close();
@@ -121,5 +154,46 @@ class MeteringProcessorRestartTest {
         second.process(call("a", T0.plusSeconds(1), 1200));
         punctuate();
         assertThat(context.forwarded()).as("a duplicate after the restart changes nothing").isEmpty();
+    }
+
+    @Test
+    void hoursArePublishedAtTheirOwnIntervalAndTheMarkStaysUntilThen() {
+        Duration balances = Duration.ofMillis(100);
+        Duration hours = Duration.ofSeconds(1);
+        MeteringTopology.Settings split = new MeteringTopology.Settings(TopicNames.defaults(), Duration.ofHours(24), balances, hours);
+        MeteringProcessor task = startTask(split);
+        definePlanAndConsumer(task);
+        task.process(call("a", T0.plusSeconds(1), 1200));
+
+        punctuate(balances);
+        assertThat(published()).singleElement().isInstanceOfSatisfying(Balance.class,
+                balance -> assertThat(balance.getUsage()).containsExactly(Map.entry("requests", 1200L)));
+        assertThat(marked("acme")).as("the hour is not published yet").isTrue();
+
+        punctuate(hours);
+        assertThat(published()).singleElement().isInstanceOfSatisfying(UsageAggregate.class, hour -> {
+            assertThat(hour.getHourStart()).isEqualTo(T0);
+            assertThat(hour.getUnits()).isEqualTo(1200L);
+            assertThat(hour.getAmountMicros()).isEqualTo(400_000L);
+        });
+        assertThat(marked("acme")).isFalse();
+
+        task.process(call("b", T0.plusSeconds(2), 5));
+        punctuate(balances);
+        assertThat(published()).singleElement().isInstanceOf(Balance.class);
+        task.close();
+
+        startTask(split);
+        punctuate(balances);
+        assertThat(published()).as("the balance published before the stop, again").singleElement()
+                .isInstanceOfSatisfying(Balance.class, balance -> assertThat(balance.getUsage()).containsExactly(Map.entry("requests", 1205L)));
+        assertThat(marked("acme")).isTrue();
+        punctuate(hours);
+        assertThat(published()).as("the hour changed before the stop, never published until now").singleElement()
+                .isInstanceOfSatisfying(UsageAggregate.class, hour -> {
+                    assertThat(hour.getUnits()).isEqualTo(1205L);
+                    assertThat(hour.getAmountMicros()).isEqualTo(410_000L);
+                });
+        assertThat(marked("acme")).isFalse();
     }
 }
