@@ -2,19 +2,17 @@ package io.tollgate.deploy.bench;
 
 import io.tollgate.deploy.LocalStack;
 import io.tollgate.deploy.ServiceSpec;
+import io.tollgate.deploy.TemporaryDataDir;
 import io.tollgate.deploy.TollgateCli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code ./tollgate bench}: starts the local stack on a temporary data directory and free ports, runs {@link BenchRun}
@@ -135,24 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (temporary && !keepData && exit == 0) {
-            deleteTree(dir);
+            TemporaryDataDir.delete(dir);
         } else {
             out.println("  data and logs kept in " + dir);
         }
         return exit;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover temporary directory is harmless
-        }
     }
 }

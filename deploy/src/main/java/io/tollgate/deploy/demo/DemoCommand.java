@@ -1,13 +1,13 @@
 package io.tollgate.deploy.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tollgate.deploy.TemporaryDataDir;
 import io.tollgate.schemas.topics.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code ./tollgate demo}: the first command a newcomer runs. Starts the whole local stack on a temporary data
@@ -123,7 +121,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         if (temporary && !keepData && failures.isEmpty()) {
-            deleteTree(dir);
+            TemporaryDataDir.delete(dir);
         } else {
             out.println("  data and logs kept in " + dir);
         }
@@ -152,20 +150,6 @@ public final class DemoCommand implements Callable<Integer> {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // A leftover temporary directory is harmless; the demo's outcome does not depend on it.
         }
     }
 }
