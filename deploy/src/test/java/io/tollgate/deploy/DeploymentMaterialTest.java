@@ -95,6 +95,7 @@ class DeploymentMaterialTest {
         assertThat(env.path("APICURIO_STORAGE_KIND").asText()).isEqualTo("kafkasql");
         assertThat(env.path("APICURIO_KAFKASQL_BOOTSTRAP_SERVERS").asText()).isEqualTo(composeBootstrap());
         assertThat(env.path("APICURIO_CCOMPAT_USE_CANONICAL_HASH").asText()).isEqualTo("true");
+        assertThat(env.path("APICURIO_RULES_GLOBAL_COMPATIBILITY").asText()).isEqualTo("BACKWARD");
         assertThat(registry.path("depends_on").path("kafka").path("condition").asText()).isEqualTo("service_healthy");
         assertThat(String.join(" ", strings(registry.path("healthcheck").path("test")))).contains("/health/ready");
     }
@@ -306,6 +307,7 @@ class DeploymentMaterialTest {
         assertThat(env(registry).get("APICURIO_KAFKASQL_BOOTSTRAP_SERVERS").path("value").asText())
                 .isEqualTo(configMapValue("KAFKA_BOOTSTRAP_SERVERS"));
         assertThat(env(registry).get("APICURIO_CCOMPAT_USE_CANONICAL_HASH").path("value").asText()).isEqualTo("true");
+        assertThat(env(registry).get("APICURIO_RULES_GLOBAL_COMPATIBILITY").path("value").asText()).isEqualTo("BACKWARD");
         for (String module : SERVICE_PORTS.keySet()) {
             JsonNode container = podOf(module).path("spec").path("containers").get(0);
             assertThat(container.path("envFrom").findValuesAsText("name")).as(module).contains(configMap);
