@@ -52,6 +52,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--floor-duration", paramLabel = "SECONDS", defaultValue = "15", description = "Length of the paced Kafka floor (default: ${DEFAULT-VALUE}).")
     int floorSeconds;
 
+    @Option(names = "--capacity-duration", paramLabel = "SECONDS", defaultValue = "10", description = "Length of the closed-loop decision phases, billing-service then nginx, with no ingest (default: ${DEFAULT-VALUE}).")
+    int capacitySeconds;
+
     @Option(names = "--burst", paramLabel = "EVENTS", defaultValue = "100000", description = "Events of the saturated burst (default: ${DEFAULT-VALUE}).")
     long burstEvents;
 
@@ -82,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     BenchSettings settings() {
         return new BenchSettings(ingestRate, rawShare, batchSize, decisionRate, connections, Duration.ofSeconds(warmupSeconds),
-                Duration.ofSeconds(durationSeconds), Duration.ofSeconds(floorSeconds), burstEvents, consumers, brokeConsumers, probes);
+                Duration.ofSeconds(durationSeconds), Duration.ofSeconds(floorSeconds), Duration.ofSeconds(capacitySeconds), burstEvents, consumers, brokeConsumers, probes);
     }
 
     /** The last run's figures (for tests). */

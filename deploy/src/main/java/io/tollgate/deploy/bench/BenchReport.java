@@ -102,6 +102,13 @@ final class BenchReport {
                 n == null ? none : "nginx " + ms(n.latency().p99()), n == null ? "-" : ratio(d.latency().p99(), n.latency().p99())));
         lines.add(String.format(Locale.ROOT, row, "decision latency p99.9", ms(d.latency().p999()),
                 n == null ? none : "nginx " + ms(n.latency().p999()), n == null ? "-" : ratio(d.latency().p999(), n.latency().p999())));
+        DecisionLoad.Result c = r.decisionCapacity();
+        DecisionLoad.Result nc = r.nginxCapacity();
+        lines.add(String.format(Locale.ROOT, row, "decisions, closed loop (capacity)", perSecond(c.throughput(), "/s"),
+                nc == null ? none : "nginx " + perSecond(nc.throughput(), "/s"), nc == null ? "-" : ratio(c.throughput(), nc.throughput())));
+        lines.add(String.format(Locale.ROOT, row, "  its latency p50 / p99 / p99.9", ms(c.latency().p50()) + " / " + ms(c.latency().p99())
+                + " / " + ms(c.latency().p999()), nc == null ? none : "nginx " + ms(nc.latency().p50()) + " / " + ms(nc.latency().p99())
+                + " / " + ms(nc.latency().p999()), nc == null ? "-" : ratio(c.latency().p99(), nc.latency().p99()) + " at p99"));
         lines.add(String.format(Locale.ROOT, row, "decision answers", statuses(d.statuses(), -1) + (d.errors() > 0 ? ", " + d.errors() + " errors" : ""), "", ""));
         lines.add("");
         lines.addAll(resources(r.phases()));

@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  *   <li>Tollgate: ingest at the set rate (HTTP and raw topic) while gateways ask billing-service for decisions at the
  *       set rate; freshness probes ride along;</li>
  *   <li>nginx floor: the same ingest load, the same decision load pointed at nginx's static 200;</li>
+ *   <li>decision capacity: closed loop over the same connections, no ingest, nginx then billing-service;</li>
  *   <li>Kafka floor: the same events at the same rate through one produce and one consume on the same broker;</li>
  *   <li>burst: a fixed number of events as fast as Tollgate takes them, timed until the balances count them all;
  *       then the same events through the Kafka floor;</li>
@@ -97,6 +98,7 @@ final class BenchRun {
                 out.println("  " + BenchReport.decisionLine(tollgate.second()));
 
                 Pair<IngestLoad.Result, DecisionLoad.Result> nginxPhase = null;
+                DecisionLoad.Result nginxCapacity = null;
                 String nginxMissing = null;
                 var nginxBinary = NginxFloor.binary();
                 if (nginxBinary.isEmpty()) {
@@ -112,13 +114,29 @@ final class BenchRun {
                         nginxPhase = both(() -> ingest.paced(settings.ingestRate(), settings.duration()),
                                 () -> decisions.run("nginx", nginx.url(), settings.decisionRate(), settings.duration()));
                         phases.add(sampler.end());
+                        out.println("  " + BenchReport.decisionLine(nginxPhase.second()));
+                        step("Waiting for the balances to count the %,d events accepted so far", expected.events());
+                        awaitBalances(balances, expected.events());
+                        step("Decision capacity, nginx: closed loop over %d connections for %d s, no ingest",
+                                settings.decisionConnections(), settings.capacityDuration().toSeconds());
+                        sampler.begin("nginx, closed loop");
+                        nginxCapacity = decisions.saturate("nginx", nginx.url(), settings.capacityDuration());
+                        phases.add(sampler.end());
+                        out.println("  " + BenchReport.decisionLine(nginxCapacity));
                         sampler.forget("nginx (floor)");
                     }
-                    out.println("  " + BenchReport.decisionLine(nginxPhase.second()));
                 }
 
-                step("Waiting for the balances to count the %,d events accepted so far", expected.events());
-                awaitBalances(balances, expected.events());
+                if (nginxBinary.isEmpty()) {
+                    step("Waiting for the balances to count the %,d events accepted so far", expected.events());
+                    awaitBalances(balances, expected.events());
+                }
+                step("Decision capacity, billing-service: closed loop over %d connections for %d s, no ingest",
+                        settings.decisionConnections(), settings.capacityDuration().toSeconds());
+                sampler.begin("decisions, closed loop");
+                DecisionLoad.Result decisionCapacity = decisions.saturate("billing-service", authorize, settings.capacityDuration());
+                phases.add(sampler.end());
+                out.println("  " + BenchReport.decisionLine(decisionCapacity));
 
                 step("Kafka floor: the same events at %,.0f/s, produced and consumed on the same broker for %d s",
                         settings.ingestRate(), settings.floorDuration().toSeconds());
@@ -157,7 +175,7 @@ final class BenchRun {
                     }
                 });
                 return new BenchResult(startedAt, machine(), settings, tollgate.first(), nginxPhase == null ? null : nginxPhase.first(),
-                        tollgate.second(), nginxPhase == null ? null : nginxPhase.second(), nginxMissing,
+                        tollgate.second(), nginxPhase == null ? null : nginxPhase.second(), nginxMissing, decisionCapacity, nginxCapacity,
                         probes.all(), probes.http(), probes.raw(), kafkaPaced, burstResult, endToEnd, kafkaBurst, phases,
                         expected.events(), want.size(), mismatches);
             }

@@ -19,7 +19,7 @@ import java.time.Duration;
  * @param probes              probe consumers measuring event-to-balance freshness
  */
 record BenchSettings(double ingestRate, double rawShare, int batchSize, double decisionRate, int decisionConnections,
-                     Duration warmup, Duration duration, Duration floorDuration, long burstEvents, int consumers,
+                     Duration warmup, Duration duration, Duration floorDuration, Duration capacityDuration, long burstEvents, int consumers,
                      int brokeConsumers, int probes) {
     static final int INGEST_CONNECTIONS = 8;
 

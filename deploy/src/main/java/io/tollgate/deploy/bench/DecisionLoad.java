@@ -49,6 +49,61 @@ final class DecisionLoad {
         this.consumers = List.copyOf(consumers);
     }
 
+    /**
+     * Closed loop, for capacity: every connection sends its next request as soon as the previous one is answered, for
+     * {@code duration}. Latency runs from each send. Returns when every chain has stopped.
+     */
+    Result saturate(String target, URI url, Duration duration) {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                        .setConnectTimeout(5_000).setIdleTimeout(60),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        Context context = vertx.getOrCreateContext();
+        Latency latency = new Latency();
+        Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        LongAdder errors = new LongAdder();
+        AtomicLong sent = new AtomicLong();
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(connections);
+        RequestOptions base = new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost()).setPort(url.getPort())
+                .setURI(url.getRawPath()).setTimeout(TimeUnit.SECONDS.toMillis(30));
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        for (int chain = 0; chain < connections; chain++) {
+            context.runOnContext(ignored -> new Object() {
+                void next() {
+                    if (System.nanoTime() >= end) {
+                        stopped.countDown();
+                        return;
+                    }
+                    long index = sent.getAndIncrement();
+                    long at = System.nanoTime();
+                    String consumer = consumers.get((int) (index % consumers.size()));
+                    client.request(new RequestOptions(base).putHeader("X-Consumer-Id", consumer))
+                            .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())))
+                            .onComplete(outcome -> {
+                                if (outcome.succeeded()) {
+                                    latency.recordNanos(System.nanoTime() - at);
+                                    statuses.computeIfAbsent(outcome.result(), code -> new LongAdder()).increment();
+                                } else {
+                                    errors.increment();
+                                }
+                                next();
+                            });
+                }
+            }.next());
+        }
+        try {
+            stopped.await(duration.toSeconds() + 35, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        client.close();
+        Map<Integer, Long> counts = new TreeMap<>();
+        statuses.forEach((code, count) -> counts.put(code, count.sum()));
+        long answered = counts.values().stream().mapToLong(Long::longValue).sum();
+        return new Result(target, Double.NaN, elapsed, sent.get(), answered, counts, errors.sum(), latency.summary());
+    }
+
     /** Runs {@code rate} requests per second against {@code url} for {@code duration}; waits for the last answer. */
     Result run(String target, URI url, double rate, Duration duration) {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)

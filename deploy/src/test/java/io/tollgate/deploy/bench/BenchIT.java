@@ -27,8 +27,8 @@ class BenchIT {
         BenchCommand command = new BenchCommand(out);
 
         int exit = new CommandLine(command).execute("--ingest-rate", "300", "--decision-rate", "300", "--connections", "4",
-                "--warmup", "2", "--duration", "5", "--floor-duration", "2", "--burst", "2000",
-                "--consumers", "20", "--broke-consumers", "2", "--probes", "2");
+                "--warmup", "20", "--duration", "5", "--floor-duration", "2", "--capacity-duration", "2", "--burst", "2000",
+                "--consumers", "200", "--broke-consumers", "2", "--probes", "8");
 
         String output = printed.toString(StandardCharsets.UTF_8);
         System.out.println(output);
@@ -45,7 +45,7 @@ class BenchIT {
         assertThat(r.burstEndToEndPerSecond()).isPositive();
 
         List<String> asked = BenchRun.decisionConsumers(
-                IntStream.range(0, 20).mapToObj(BenchTraffic::consumerName).toList(), List.of("broke-000", "broke-001"));
+                IntStream.range(0, 200).mapToObj(BenchTraffic::consumerName).toList(), List.of("broke-000", "broke-001"));
         long broke = LongStream.range(0, 1_500).filter(n -> asked.get((int) (n % asked.size())).startsWith("broke")).count();
         assertThat(r.decisions().sent()).isEqualTo(1_500);
         assertThat(r.decisions().answered()).isEqualTo(1_500);
@@ -54,9 +54,15 @@ class BenchIT {
         assertThat(r.decisions().status(200)).isEqualTo(1_500 - broke);
         assertThat(r.decisions().latency().count()).isEqualTo(1_500);
 
+        assertThat(r.decisionCapacity().answered()).isPositive();
+        assertThat(r.decisionCapacity().errors()).isZero();
+        assertThat(r.decisionCapacity().status(200) + r.decisionCapacity().status(402)).isEqualTo(r.decisionCapacity().answered());
+        assertThat(r.decisionCapacity().latency().count()).isEqualTo(r.decisionCapacity().answered());
+
         if (NginxFloor.binary().isPresent()) {
             assertThat(r.nginxDecisions().status(200)).isEqualTo(1_500);
             assertThat(r.nginxPhaseIngest().accepted()).isEqualTo(1_500);
+            assertThat(r.nginxCapacity().status(200)).isEqualTo(r.nginxCapacity().answered()).isPositive();
         } else {
             assertThat(r.nginxDecisions()).isNull();
             assertThat(output).contains("nginx is not installed");
@@ -71,10 +77,10 @@ class BenchIT {
         assertThat(r.kafkaBurst().consumed()).isEqualTo(2_000);
 
         assertThat(r.exact()).isTrue();
-        assertThat(r.consumersChecked()).isEqualTo(22);
+        assertThat(r.consumersChecked()).as("funded and probe consumers").isEqualTo(208);
         assertThat(r.phases()).extracting(ResourceSampler.Phase::name).containsExactlyElementsOf(NginxFloor.binary().isPresent()
-                ? List.of("Tollgate", "nginx floor", "Kafka floor", "burst", "Kafka floor burst")
-                : List.of("Tollgate", "Kafka floor", "burst", "Kafka floor burst"));
+                ? List.of("Tollgate", "nginx floor", "nginx, closed loop", "decisions, closed loop", "Kafka floor", "burst", "Kafka floor burst")
+                : List.of("Tollgate", "decisions, closed loop", "Kafka floor", "burst", "Kafka floor burst"));
         assertThat(r.phases().get(0).processes()).containsKeys("kafka-broker", "schema-registry", "metering-ingest",
                 "metering-streams", "billing-service", "tollgate bench (load generator)");
         assertThat(r.phases().get(0).processes().get("billing-service").peakRssBytes()).isGreaterThan(50L << 20);

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class BenchReportTest {
     private static final BenchSettings SETTINGS = new BenchSettings(1_000, 0.5, 100, 2_000, 64, Duration.ofSeconds(10),
-            Duration.ofSeconds(30), Duration.ofSeconds(15), 100_000, 1_000, 50, 8);
+            Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(10), 100_000, 1_000, 50, 8);
 
     @Test
     void formatsMillisecondsWithAPrecisionThatSuitsTheSize() {
@@ -39,6 +39,10 @@ class BenchReportTest {
                 .contains("Kafka produce-to-consume 9.00 ms").contains("100\u00d7"));
         assertThat(table).anySatisfy(line -> assertThat(line).startsWith("decision latency p99 ").contains("2.40 ms")
                 .contains("nginx 1.20 ms").contains("2.00\u00d7"));
+        assertThat(table).anySatisfy(line -> assertThat(line).startsWith("decisions, closed loop (capacity)").contains("50,000 /s")
+                .contains("nginx 80,000 /s").contains("0.63\u00d7"));
+        assertThat(table).anySatisfy(line -> assertThat(line).startsWith("  its latency p50 / p99 / p99.9").contains("0.80 ms / 3.00 ms / 9.00 ms")
+                .contains("2.00\u00d7 at p99"));
         assertThat(table).anySatisfy(line -> assertThat(line).startsWith("billing-service").contains("0.25 / 300 MiB"));
         assertThat(table).anySatisfy(line -> assertThat(line).startsWith("all").contains("1.75 / 1,300 MiB"));
         assertThat(table.get(table.size() - 1)).isEqualTo(
@@ -49,13 +53,14 @@ class BenchReportTest {
     void aMissingNginxAndACountMismatchAreSaidPlainly() {
         BenchResult r = result(List.of("bench-0001: acknowledged Units[requests=3, inputTokens=0, outputTokens=0], balance counts Units[requests=4, inputTokens=0, outputTokens=0]"));
         BenchResult noNginx = new BenchResult(r.startedAt(), r.machine(), r.settings(), r.pacedIngest(), null, r.decisions(), null,
-                "nginx is not installed", r.freshness(), r.freshnessHttp(), r.freshnessRaw(), r.kafkaPaced(), r.burst(),
+                "nginx is not installed", r.decisionCapacity(), null, r.freshness(), r.freshnessHttp(), r.freshnessRaw(), r.kafkaPaced(), r.burst(),
                 r.burstEndToEndPerSecond(), r.kafkaBurst(), r.phases(), r.acceptedEvents(), r.consumersChecked(), r.mismatches());
 
         List<String> table = BenchReport.table(noNginx);
 
         assertThat(noNginx.exact()).isFalse();
         assertThat(table).anySatisfy(line -> assertThat(line).startsWith("decision latency p50").contains("not measured (no nginx)"));
+        assertThat(table).anySatisfy(line -> assertThat(line).startsWith("decisions, closed loop (capacity)").contains("not measured (no nginx)"));
         assertThat(table).contains("COUNT MISMATCH in 1 of 1,008 consumers:");
         assertThat(table.get(table.size() - 1)).startsWith("  bench-0001: acknowledged");
     }
@@ -75,7 +80,12 @@ class BenchReportTest {
         usage.put("kafka-broker", new ResourceSampler.Usage(0.5, 500L << 20));
         usage.put("billing-service", new ResourceSampler.Usage(0.25, 300L << 20));
         usage.put("tollgate bench (load generator)", new ResourceSampler.Usage(1.0, 500L << 20));
+        DecisionLoad.Result capacity = new DecisionLoad.Result("billing-service", Double.NaN, Duration.ofSeconds(10), 500_000, 500_000,
+                Map.of(200, 500_000L), 0, new Latency.Summary(500_000, 800, 3_000, 9_000, 20_000));
+        DecisionLoad.Result nginxCapacity = new DecisionLoad.Result("nginx", Double.NaN, Duration.ofSeconds(10), 800_000, 800_000,
+                Map.of(200, 800_000L), 0, new Latency.Summary(800_000, 500, 1_500, 4_000, 9_000));
         return new BenchResult(Instant.parse("2026-11-22T02:00:00Z"), "Linux, 2 cores", SETTINGS, paced, paced, decisions, nginx, null,
+                capacity, nginxCapacity,
                 new Latency.Summary(200, 600_000, 900_000, 950_000, 1_000_000), new Latency.Summary(100, 600_000, 900_000, 0, 0),
                 new Latency.Summary(100, 600_000, 900_000, 0, 0), kafkaPaced, burst, 18_000, kafkaBurst,
                 List.of(new ResourceSampler.Phase("Tollgate", Duration.ofSeconds(30), usage)), 60_000, 1_008, mismatches);

@@ -60,6 +60,23 @@ class DecisionLoadTest {
     }
 
     @Test
+    void closedLoopKeepsEveryConnectionBusyAndAnswersEverySend() {
+        DecisionLoad load = new DecisionLoad(vertx, 4, List.of("a", "b", "c", "broke-1"));
+
+        DecisionLoad.Result result = load.saturate("stand-in", URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/authorize"),
+                Duration.ofMillis(300));
+
+        long broke = java.util.stream.LongStream.range(0, result.sent()).filter(i -> i % 4 == 3).count();
+        assertThat(result.sent()).isGreaterThan(100);
+        assertThat(result.answered()).isEqualTo(result.sent());
+        assertThat(result.errors()).isZero();
+        assertThat(result.status(402)).isEqualTo(broke);
+        assertThat(result.status(200)).isEqualTo(result.sent() - broke);
+        assertThat(result.latency().count()).isEqualTo(result.sent());
+        assertThat(result.throughput()).isPositive();
+    }
+
+    @Test
     void aServerThatIsNotThereIsCountedAsErrorsNotAnswers() throws Exception {
         int port = server.actualPort();
         server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
