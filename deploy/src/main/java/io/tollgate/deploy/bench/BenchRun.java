@@ -77,7 +77,7 @@ final class BenchRun {
                  IngestLoad ingest = new IngestLoad(vertx, URI.create(target.ingestUrl()), target.bootstrapServers(),
                          Topics.KONG_LOGS.name(), traffic, probes, expected, settings.batchSize(), settings.rawShare(),
                          BenchSettings.INGEST_CONNECTIONS, settings.probeStride());
-                 KafkaFloor kafka = new KafkaFloor(target.bootstrapServers(), traffic, Topics.CONSUMER_PARTITIONS)) {
+                 KafkaFloor kafka = new KafkaFloor(target.bootstrapServers(), traffic)) {
                 DecisionLoad decisions = new DecisionLoad(vertx, settings.decisionConnections(), asked);
                 URI authorize = billing.resolve("/v1/authorize");
                 probes.start();

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -54,95 +56,96 @@ final class DecisionLoad {
      * {@code duration}. Latency runs from each send. Returns when every chain has stopped.
      */
     Result saturate(String target, URI url, Duration duration) {
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-                        .setConnectTimeout(5_000).setIdleTimeout(60),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-        Context context = vertx.getOrCreateContext();
-        Latency latency = new Latency();
-        Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
-        LongAdder errors = new LongAdder();
+        Calls calls = new Calls(url);
         AtomicLong sent = new AtomicLong();
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(connections);
-        RequestOptions base = new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost()).setPort(url.getPort())
-                .setURI(url.getRawPath()).setTimeout(TimeUnit.SECONDS.toMillis(30));
+        CountDownLatch stopped = new CountDownLatch(connections);
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         for (int chain = 0; chain < connections; chain++) {
-            context.runOnContext(ignored -> new Object() {
-                void next() {
+            calls.context.runOnContext(ignored -> new Runnable() {
+                @Override
+                public void run() {
                     if (System.nanoTime() >= end) {
                         stopped.countDown();
                         return;
                     }
                     long index = sent.getAndIncrement();
-                    long at = System.nanoTime();
-                    String consumer = consumers.get((int) (index % consumers.size()));
-                    client.request(new RequestOptions(base).putHeader("X-Consumer-Id", consumer))
-                            .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())))
-                            .onComplete(outcome -> {
-                                if (outcome.succeeded()) {
-                                    latency.recordNanos(System.nanoTime() - at);
-                                    statuses.computeIfAbsent(outcome.result(), code -> new LongAdder()).increment();
-                                } else {
-                                    errors.increment();
-                                }
-                                next();
-                            });
+                    calls.ask(consumers.get((int) (index % consumers.size())), System.nanoTime(), this);
                 }
-            }.next());
+            }.run());
         }
         try {
             stopped.await(duration.toSeconds() + 35, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        client.close();
-        Map<Integer, Long> counts = new TreeMap<>();
-        statuses.forEach((code, count) -> counts.put(code, count.sum()));
-        long answered = counts.values().stream().mapToLong(Long::longValue).sum();
-        return new Result(target, Double.NaN, elapsed, sent.get(), answered, counts, errors.sum(), latency.summary());
+        return calls.result(target, Double.NaN, start, sent.get());
     }
 
     /** Runs {@code rate} requests per second against {@code url} for {@code duration}; waits for the last answer. */
     Result run(String target, URI url, double rate, Duration duration) {
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        Calls calls = new Calls(url);
+        long start = System.nanoTime();
+        long sent = new OpenLoop(rate, start).run(start + duration.toNanos(), () -> false, (index, due) -> {
+            String consumer = consumers.get((int) (index % consumers.size()));
+            calls.context.runOnContext(ignored -> calls.ask(consumer, due, () -> { }));
+        });
+        calls.awaitAnswers(sent, Duration.ofSeconds(35));
+        return calls.result(target, rate, start, sent);
+    }
+
+    /** One run's client and tallies: every call is answered once (a status or an error) and counted once. */
+    private final class Calls {
+        final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                         .setConnectTimeout(5_000).setIdleTimeout(60),
                 new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-        Context context = vertx.getOrCreateContext();
-        Latency latency = new Latency();
-        Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
-        LongAdder errors = new LongAdder();
-        AtomicLong answered = new AtomicLong();
-        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        RequestOptions base = new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost()).setPort(url.getPort())
-                .setURI(path).setTimeout(TimeUnit.SECONDS.toMillis(30));
+        final Context context = vertx.getOrCreateContext();
+        final RequestOptions base;
+        final Latency latency = new Latency();
+        final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        final LongAdder errors = new LongAdder();
+        final Semaphore answered = new Semaphore(0);
 
-        long start = System.nanoTime();
-        long end = start + duration.toNanos();
-        long sent = new OpenLoop(rate, start).run(end, () -> false, (index, due) -> {
-            String consumer = consumers.get((int) (index % consumers.size()));
-            context.runOnContext(ignored -> client.request(new RequestOptions(base).putHeader("X-Consumer-Id", consumer))
+        Calls(URI url) {
+            String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+            base = new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost()).setPort(url.getPort())
+                    .setURI(path).setTimeout(TimeUnit.SECONDS.toMillis(30));
+        }
+
+        /** Asks about {@code consumer}; its latency runs from {@code fromNanos}; {@code then} runs once it is answered. */
+        void ask(String consumer, long fromNanos, Runnable then) {
+            client.request(new RequestOptions(base).putHeader("X-Consumer-Id", consumer))
                     .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())))
                     .onComplete(outcome -> {
                         if (outcome.succeeded()) {
-                            latency.recordNanos(System.nanoTime() - due);
+                            latency.recordNanos(System.nanoTime() - fromNanos);
                             statuses.computeIfAbsent(outcome.result(), code -> new LongAdder()).increment();
                         } else {
                             errors.increment();
                         }
-                        answered.incrementAndGet();
-                    }));
-        });
-        long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(35);
-        while (answered.get() < sent && System.nanoTime() < drainDeadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                        answered.release();
+                        then.run();
+                    });
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        client.close();
-        Map<Integer, Long> counts = new TreeMap<>();
-        statuses.forEach((code, count) -> counts.put(code, count.sum()));
-        long ok = counts.values().stream().mapToLong(Long::longValue).sum();
-        return new Result(target, rate, elapsed, sent, ok, counts, errors.sum() + (sent - answered.get()), latency.summary());
+
+        void awaitAnswers(long calls, Duration timeout) {
+            try {
+                if (answered.tryAcquire((int) calls, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    answered.release((int) calls);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        Result result(String target, double rate, long startNanos, long sent) {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+            client.close();
+            Map<Integer, Long> counts = new TreeMap<>();
+            statuses.forEach((code, count) -> counts.put(code, count.sum()));
+            long ok = counts.values().stream().mapToLong(Long::longValue).sum();
+            long unanswered = Math.max(0, sent - answered.availablePermits());
+            return new Result(target, rate, elapsed, sent, ok, counts, errors.sum() + unanswered, latency.summary());
+        }
     }
 }

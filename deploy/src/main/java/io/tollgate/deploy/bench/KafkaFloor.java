@@ -1,8 +1,8 @@
 package io.tollgate.deploy.bench;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import io.tollgate.localstack.TopicCreator;
+import io.tollgate.schemas.topics.TopicSpec;
+import io.tollgate.schemas.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -43,10 +42,10 @@ final class KafkaFloor implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private int runs;
 
-    KafkaFloor(String bootstrapServers, BenchTraffic traffic, int partitions) {
+    KafkaFloor(String bootstrapServers, BenchTraffic traffic) {
         this.bootstrapServers = bootstrapServers;
         this.traffic = traffic;
-        this.partitions = partitions;
+        this.partitions = Topics.KONG_LOGS.partitions();
         this.producer = IngestLoad.rawProducer(bootstrapServers, "tollgate-bench-floor");
     }
 
@@ -90,17 +89,11 @@ final class KafkaFloor implements AutoCloseable {
         producer.send(record);
     }
 
+    /** A new topic shaped as the raw topic the same events go to in Tollgate's run (partitions, retention). */
     private String newTopic() {
-        String topic = "tollgate.bench.floor." + ProcessHandle.current().pid() + "." + (runs++);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot create the floor topic " + topic + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating " + topic, e);
-        }
-        return topic;
+        TopicSpec spec = Topics.KONG_LOGS.withName("tollgate.bench.floor." + ProcessHandle.current().pid() + "." + (runs++));
+        TopicCreator.local(bootstrapServers).createMissing(List.of(spec));
+        return spec.name();
     }
 
     /** One consumer reading the floor topic from the start on its own thread. */

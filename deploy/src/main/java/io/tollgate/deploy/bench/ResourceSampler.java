@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,10 +109,6 @@ final class ResourceSampler implements AutoCloseable {
     private static Stream<ProcessHandle> family(Watched process) {
         Optional<ProcessHandle> handle = ProcessHandle.of(process.pid());
         return handle.map(h -> process.withChildren() ? Stream.concat(Stream.of(h), h.descendants()) : Stream.of(h)).orElseGet(Stream::empty);
-    }
-
-    List<String> names() {
-        return order.keySet().stream().sorted((a, b) -> Long.compare(order.get(a), order.get(b))).toList();
     }
 
     @Override
