@@ -100,7 +100,18 @@ local function scripted(answers)
       if answer.delay_ms and answer.delay_ms > self.timeouts.read then
         return nil, "timeout"
       end
-      return { status = answer.status, headers = answer.headers or {}, body = answer.body or "" }
+      -- lua-resty-http's headers answer lookups in any case
+      local headers = setmetatable({}, { __index = function(t, name)
+        for k, v in pairs(t) do
+          if k:lower() == name:lower() then
+            return v
+          end
+        end
+      end })
+      for k, v in pairs(answer.headers or {}) do
+        rawset(headers, k, v)
+      end
+      return { status = answer.status, headers = headers, body = answer.body or "" }
     end
     return client
   end
