@@ -72,21 +72,23 @@ describe("tollgate plugin schema", function()
     assert.truthy(kong_schema.process(schema, { consumer_source = "header", consumer_header = "X-Tenant-Id" }))
   end)
 
-  it("accepts every tollgate configuration in the shipped kong.yml", function()
-    local file = assert(io.open("kong.yml"))
-    local declarative = lyaml.load(file:read("*a"))
-    file:close()
-    local checked = 0
-    for _, service in ipairs(declarative.services) do
-      for _, plugin in ipairs(service.plugins or {}) do
-        if plugin.name == "tollgate" then
-          local conf, errors = kong_schema.process(schema, plugin.config)
-          assert.is_nil(errors, service.name)
-          assert.truthy(conf)
-          checked = checked + 1
+  for file_name, count in pairs({ ["kong.yml"] = 2, ["kong-enterprise.yml"] = 2 }) do
+    it("accepts every tollgate configuration in the shipped " .. file_name, function()
+      local file = assert(io.open(file_name))
+      local declarative = lyaml.load(file:read("*a"))
+      file:close()
+      local checked = 0
+      for _, service in ipairs(declarative.services) do
+        for _, plugin in ipairs(service.plugins or {}) do
+          if plugin.name == "tollgate" then
+            local conf, errors = kong_schema.process(schema, plugin.config)
+            assert.is_nil(errors, service.name)
+            assert.truthy(conf)
+            checked = checked + 1
+          end
         end
       end
-    end
-    assert.equals(2, checked)
-  end)
+      assert.equals(count, checked)
+    end)
+  end
 end)
