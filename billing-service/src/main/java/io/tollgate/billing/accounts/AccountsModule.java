@@ -103,13 +103,18 @@ public final class AccountsModule implements AutoCloseable {
         financeRoutes.mount(router);
     }
 
-    /** Ready once billing.accounts and usage.hourly have been read up to where they ended at start-up. */
+    /**
+     * Ready once billing.accounts and usage.hourly have been read up to where they ended at start-up, while both
+     * readers run; a reader restarting after a failure, or whose thread died, makes it not ready with the cause.
+     */
     public OpsRoutes.Readiness readiness() {
-        if (!accountsReplica.caughtUp()) {
-            return OpsRoutes.Readiness.notReady("accounts replica: " + accountsReplica.status());
+        OpsRoutes.Readiness accounts = accountsReplica.readiness();
+        if (!accounts.ready()) {
+            return OpsRoutes.Readiness.notReady("accounts replica: " + accounts.detail());
         }
-        if (!usageReplica.caughtUp()) {
-            return OpsRoutes.Readiness.notReady("usage replica: " + usageReplica.status());
+        OpsRoutes.Readiness usageRead = usageReplica.readiness();
+        if (!usageRead.ready()) {
+            return OpsRoutes.Readiness.notReady("usage replica: " + usageRead.detail());
         }
         return OpsRoutes.Readiness.yes();
     }
