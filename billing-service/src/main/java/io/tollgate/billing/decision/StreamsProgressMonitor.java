@@ -106,8 +106,9 @@ public final class StreamsProgressMonitor implements AutoCloseable {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             failedChecks.increment();
             if (!failing) {
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
                 log.warn("cannot read the progress of {} on {} ({}); partition staleness grows until it can",
-                        groupId, usageTopic, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e.toString());
+                        groupId, usageTopic, cause.toString());
                 failing = true;
             }
         }
