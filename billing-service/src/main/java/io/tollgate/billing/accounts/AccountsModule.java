@@ -96,6 +96,8 @@ public final class AccountsModule implements AutoCloseable {
                 .description("Records of usage.hourly applied to the local usage store").register(metrics);
         Gauge.builder("tollgate_replica_skipped_records", () -> accountsReplica.recordsSkipped() + usageReplica.recordsSkipped())
                 .description("Undecodable records skipped by the accounts and usage replicas").register(metrics);
+        Gauge.builder("tollgate_replica_restarts", () -> accountsReplica.restarts() + usageReplica.restarts())
+                .description("Times the accounts and usage replicas' readers were started again after a failure").register(metrics);
     }
 
     public void mount(Router router) {

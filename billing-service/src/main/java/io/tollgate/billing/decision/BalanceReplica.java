@@ -76,6 +76,7 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, BalanceView> balances = new ConcurrentHashMap<>();
     private final Counter undecodable;
+    private final Counter restarts;
     private final Thread thread;
     private volatile Consumer<String, byte[]> consumer;
     private volatile boolean running = true;
@@ -110,6 +111,8 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
         this.clock = clock;
         this.undecodable = Counter.builder("tollgate.decision.replica.undecodable")
                 .description("Balance records that could not be decoded and were skipped").register(metrics);
+        this.restarts = Counter.builder("tollgate.decision.replica.restarts")
+                .description("Times the balance replica's reader was started again after a failure").register(metrics);
         Gauge.builder("tollgate.decision.replica.lag.records", this, r -> r.lagRecords)
                 .description("Records of billing.balances not yet read by the replica (-1 before the first check)").register(metrics);
         Gauge.builder("tollgate.decision.replica.staleness.seconds", this, r -> r.stalenessMillis(r.clock.getAsLong()) / 1000.0)
@@ -205,6 +208,7 @@ public final class BalanceReplica implements BalanceReader, Freshness, AutoClose
                 Thread.currentThread().interrupt();
                 return;
             }
+            restarts.increment();
         }
     }
 
