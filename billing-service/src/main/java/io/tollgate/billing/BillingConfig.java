@@ -31,6 +31,9 @@ public final class BillingConfig extends AbstractConfig {
     public static final String STALE_MAX_LAG = "tollgate.decision.stale.max.lag";
     public static final String STALE_POLICY = "tollgate.decision.stale.policy";
     public static final String ADMISSION_TTL_MS = "tollgate.decision.admission.ttl.ms";
+    public static final String STREAMS_APPLICATION_ID = "tollgate.decision.streams.application.id";
+    public static final String USAGE_EVENTS_TOPIC = "tollgate.decision.usage.events.topic";
+    public static final String READINESS_KAFKA_TIMEOUT_MS = "tollgate.billing.readiness.kafka.timeout.ms";
 
     public static final String ADMIN_TOKENS = "tollgate.admin.tokens";
     public static final String ACCOUNTS_TOPIC = "tollgate.billing.accounts.topic";
@@ -105,7 +108,14 @@ public final class BillingConfig extends AbstractConfig {
                         "When the replica is stale: open (decide from the last known balance and local admissions) "
                                 + "or closed (deny with 403, reason stale_balance).")
                 .define(ADMISSION_TTL_MS, Type.LONG, 300_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
-                        "How long a call this instance admitted counts against the balance when no newer balance covers it.");
+                        "How long a call this instance admitted counts against the balance when no newer balance covers it.")
+                .define(STREAMS_APPLICATION_ID, Type.STRING, "tollgate-metering", Importance.MEDIUM,
+                        "metering-streams' application id (its consumer group): its committed offsets on the usage events topic "
+                                + "tell, per partition, how fresh the balances are. Empty turns per-partition freshness off.")
+                .define(USAGE_EVENTS_TOPIC, Type.STRING, "usage.events", Importance.MEDIUM,
+                        "The topic of usage events that metering-streams counts into billing.balances (co-partitioned with it).")
+                .define(READINESS_KAFKA_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
+                        "GET /readyz answers 503 once Kafka has not answered for this long (it is asked every second).");
     }
 
     /** Settings of the accounts and finance packages. */

@@ -21,8 +21,8 @@ public final class DecisionService {
 
     /**
      * @param allowUnknownConsumers allow (200) a consumer without a balance instead of 403 {@code unknown_consumer}
-     * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica is stale instead of deciding
-     *                              from the last known balance
+     * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica, or the consumer's partition, is
+     *                              stale instead of deciding from the last known balance
      * @param admissionTtlMillis    how long an admission counts when no balance ever covers it
      */
     public record Settings(boolean allowUnknownConsumers, boolean failClosedWhenStale, long admissionTtlMillis) {
@@ -48,10 +48,18 @@ public final class DecisionService {
     public Outcome decide(String consumer, Estimate estimate) {
         long now = clock.getAsLong();
         BalanceView view = balances.get(consumer).orElse(null);
-        if (settings.failClosedWhenStale() && freshness.isStale(now)) {
-            return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
-                    view == null ? 0 : view.balance().getRemainingMicros(),
-                    "The balance replica is behind billing.balances beyond the configured bound; decisions fail closed."));
+        if (settings.failClosedWhenStale()) {
+            if (freshness.isStale(now)) {
+                return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
+                        view == null ? 0 : view.balance().getRemainingMicros(),
+                        "The balance replica is behind billing.balances beyond the configured bound; decisions fail closed."));
+            }
+            if (freshness.isPartitionStale(consumer, view == null ? BalanceView.NO_PARTITION : view.partition(), now)) {
+                return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
+                        view == null ? 0 : view.balance().getRemainingMicros(),
+                        "The usage of this consumer's partition has not been counted into its balance for longer than the "
+                                + "configured bound (a metering-streams instance may be down); decisions fail closed."));
+            }
         }
         if (view == null) {
             return new Outcome(consumer, null, settings.allowUnknownConsumers()
