@@ -113,9 +113,9 @@ class ReconciliationTest {
         Reconciliation.Recomputed recomputed = Reconciliation.recompute(events, accounts, WINDOW);
         List<UsageAggregate> hours = List.of(hour("requests", "2026-10-31T23:00:00Z", 5, 1, 6_000),
                 hour("requests", "2026-11-21T10:00:00Z", 4, 1, 4_000));
-        Balance published = balance("2026-11", 10_000_000L, 4_000, Map.of("requests", 4L)).toBuilder().setBilling("postpaid")
+        Balance published = Balance.newBuilder(balance("2026-11", 10_000_000L, 4_000, Map.of("requests", 4L))).setBilling("postpaid")
                 .setSpendLimitMicros(50_000_000L).setRemainingMicros(50_000_000L - 4_000).build();
-        Balance negativeAsBefore = published.toBuilder().setCreditsMicros(10_000_000L - 6_000).build();
+        Balance negativeAsBefore = Balance.newBuilder(published).setCreditsMicros(10_000_000L - 6_000).build();
 
         assertThat(Reconciliation.compare(recomputed, hours, List.of(published))).isEmpty();
         assertThat(Reconciliation.compare(recomputed, hours, List.of(negativeAsBefore))).extracting(Reconciliation.Difference::toString)
