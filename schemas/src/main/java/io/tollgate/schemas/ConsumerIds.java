@@ -6,6 +6,10 @@ package io.tollgate.schemas;
  * line- or paragraph-separator character or a lone surrogate, and no white space at either end (every reader trims
  * what gateways send, so such an id could never be matched). A consumer id is a Kafka key, a URL path segment, an
  * HTTP header value and a log field; this is what makes it safe in all four.
+ *
+ * <p>Readers of gateway traffic (ingest's parsers, the decision endpoints) first {@link #normalize} what they receive:
+ * white space and ASCII control characters at either end are dropped, as HTTP drops a header's surrounding white space;
+ * anything left that is not a valid id is refused. The accounts API takes ids as they are.
  */
 public final class ConsumerIds {
     public static final int MAX_LENGTH = 256;
@@ -14,6 +18,11 @@ public final class ConsumerIds {
             + " printable characters: no control or invisible characters, no white space at either end";
 
     private ConsumerIds() {
+    }
+
+    /** What a reader checks: {@code raw} without white space or ASCII controls at either end ({@link String#trim()}). */
+    public static String normalize(String raw) {
+        return raw == null ? null : raw.trim();
     }
 
     public static boolean isValid(String id) {

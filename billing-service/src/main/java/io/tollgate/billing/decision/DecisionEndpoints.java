@@ -10,6 +10,7 @@ import io.tollgate.avro.Balance;
 import io.tollgate.runtime.BearerTokens;
 import io.tollgate.runtime.LogSafe;
 import io.tollgate.runtime.Problem;
+import io.tollgate.schemas.ConsumerIds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -200,7 +201,7 @@ public final class DecisionEndpoints {
             deny(response, Reason.INVALID_CONSUMER, "consumer", null, null, "Field consumer must be a string.", false, start);
             return;
         }
-        GatewayChecks.Identity identity = GatewayChecks.consumer("consumer", consumerNode.asText().trim());
+        GatewayChecks.Identity identity = GatewayChecks.consumer("consumer", ConsumerIds.normalize(consumerNode.asText()));
         if (identity instanceof GatewayChecks.Rejected invalid) {
             reject(response, invalid, false, start);
             return;

@@ -89,18 +89,15 @@ public final class GatewayChecks {
     /** The consumer from the first non-empty identity header ({@code header} looks a name up, null when absent). */
     public Identity identity(UnaryOperator<String> header) {
         for (String name : identityHeaders) {
-            String value = header.apply(name);
-            if (value != null) {
-                value = value.trim();
-                if (!value.isEmpty()) {
-                    return consumer(name, value);
-                }
+            String value = ConsumerIds.normalize(header.apply(name));
+            if (value != null && !value.isEmpty()) {
+                return consumer(name, value);
             }
         }
         return new Rejected(Reason.MISSING_CONSUMER, null, "None of the identity headers is set: " + identityList + ".");
     }
 
-    /** {@code value} (already trimmed) as the consumer named by {@code field}, if it is a valid consumer id. */
+    /** {@code value} (already {@link ConsumerIds#normalize normalized}) as the consumer named by {@code field}, if it is a valid consumer id. */
     public static Identity consumer(String field, String value) {
         String problem = ConsumerIds.problem(value);
         return problem == null ? new Identified(value) : new Rejected(Reason.INVALID_CONSUMER, field, field + " " + problem + ".");
