@@ -221,6 +221,8 @@ class DecisionEndpointsSafetyTest {
         assertThat(nginx.headers().firstValue("X-Tollgate-Status")).hasValue("500");
         assertThat(healthy.statusCode()).isEqualTo(200);
         assertThat(elapsedMillis).as("four answers, none waiting for a timeout").isLessThan(2_000);
+        assertThat(send(failing, "GET", "/metrics", null).body())
+                .containsPattern("tollgate_decisions_total\\{outcome=\"error\",reason=\"internal_error\"} [3-9]");
     }
 
     // --- gateway tokens ---
