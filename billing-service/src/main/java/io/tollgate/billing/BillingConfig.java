@@ -1,5 +1,8 @@
 package io.tollgate.billing;
 
+import io.tollgate.billing.decision.Estimate;
+import io.tollgate.billing.decision.GatewayChecks;
+import io.tollgate.runtime.BearerTokens;
 import io.tollgate.runtime.EnvConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -27,6 +30,8 @@ public final class BillingConfig extends AbstractConfig {
     public static final String UNKNOWN_CONSUMER = "tollgate.decision.unknown.consumer";
     public static final String TOP_UP_URL = "tollgate.decision.topup.url";
     public static final String SHARED_SECRET = "tollgate.decision.shared.secret";
+    public static final String DECISION_TOKENS = "tollgate.decision.tokens";
+    public static final String ESTIMATE_MAX_UNITS = "tollgate.decision.estimate.max.units";
     public static final String STALE_AFTER_MS = "tollgate.decision.stale.after.ms";
     public static final String STALE_MAX_LAG = "tollgate.decision.stale.max.lag";
     public static final String STALE_POLICY = "tollgate.decision.stale.policy";
@@ -79,6 +84,17 @@ public final class BillingConfig extends AbstractConfig {
         return secret == null ? "" : secret.value();
     }
 
+    /** The tokens gateways must present to the decision endpoints; empty when decisions are open. */
+    public BearerTokens decisionTokens() {
+        Password tokens = getPassword(DECISION_TOKENS);
+        return BearerTokens.parse(tokens == null ? "" : tokens.value());
+    }
+
+    /** The checks every decision endpoint makes before deciding, from these settings. */
+    public GatewayChecks gatewayChecks() {
+        return new GatewayChecks(identityHeaders(), sharedSecret(), decisionTokens(), getLong(ESTIMATE_MAX_UNITS));
+    }
+
     private static ConfigDef decisionSettings(ConfigDef def) {
         return def
                 .define(HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
@@ -98,8 +114,14 @@ public final class BillingConfig extends AbstractConfig {
                         "A consumer without a balance: deny (403, reason unknown_consumer) or allow (200).")
                 .define(TOP_UP_URL, Type.STRING, "", Importance.LOW,
                         "Where a consumer tops up credits; {consumer} is replaced by its id. Sent as topUpUrl in 402 bodies when set.")
-                .define(SHARED_SECRET, Type.PASSWORD, "", Importance.MEDIUM,
-                        "When set, decision requests must carry it in header X-Tollgate-Secret, otherwise 401.")
+                .define(DECISION_TOKENS, Type.PASSWORD, "", Importance.HIGH,
+                        "Comma-separated tokens of the gateways (env TOLLGATE_DECISION_TOKENS). When set, every decision endpoint "
+                                + "requires Authorization: Bearer <token> (gRPC: call metadata authorization), otherwise 401 / UNAUTHENTICATED.")
+                .define(SHARED_SECRET, Type.PASSWORD, "", Importance.LOW,
+                        "Older, optional: when set, decision requests must also carry it in header X-Tollgate-Secret, otherwise 401. "
+                                + "Prefer tollgate.decision.tokens.")
+                .define(ESTIMATE_MAX_UNITS, Type.LONG, Estimate.DEFAULT_MAX_UNITS, ConfigDef.Range.between(1, Long.MAX_VALUE / 2),
+                        Importance.LOW, "Largest estimate of one meter a call may declare (X-Usage-Estimate, estimate); larger is a 400 naming the meter.")
                 .define(STALE_AFTER_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                         "The replica is stale when its last poll that reached the end of billing.balances is older than this.")
                 .define(STALE_MAX_LAG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,

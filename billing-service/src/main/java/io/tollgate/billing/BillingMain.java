@@ -8,6 +8,7 @@ import io.tollgate.billing.decision.DecisionEndpoints;
 import io.tollgate.billing.decision.DecisionMetrics;
 import io.tollgate.billing.decision.DecisionService;
 import io.tollgate.billing.decision.Freshness;
+import io.tollgate.billing.decision.GatewayChecks;
 import io.tollgate.billing.decision.StreamsProgressMonitor;
 import io.tollgate.billing.extauthz.ExtAuthzServer;
 import io.tollgate.billing.extauthz.ExtAuthzService;
@@ -69,13 +70,16 @@ public final class BillingMain {
                 BillingConfig.FAIL_CLOSED.equals(config.getString(BillingConfig.STALE_POLICY)),
                 config.getLong(BillingConfig.ADMISSION_TTL_MS)), System::currentTimeMillis);
         DecisionMetrics decisionMetrics = new DecisionMetrics(metrics);
-        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, decisionMetrics, config.identityHeaders(),
-                config.getString(BillingConfig.TOP_UP_URL), config.sharedSecret());
+        GatewayChecks checks = config.gatewayChecks();
+        if (!checks.requiresToken()) {
+            log.warn("{} is empty: the decision endpoints answer any caller that reaches them",
+                    io.tollgate.runtime.EnvConfig.envName(BillingConfig.DECISION_TOKENS));
+        }
+        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, decisionMetrics, checks, config.getString(BillingConfig.TOP_UP_URL));
         int grpcPort = config.getInt(BillingConfig.GRPC_PORT);
         if (grpcPort >= 0) {
             ExtAuthzServer extAuthz = lifecycle.register(ExtAuthzServer.start(config.getString(BillingConfig.HOST), grpcPort,
-                    new ExtAuthzService(decisions, decisionMetrics, config.identityHeaders(), config.getString(BillingConfig.TOP_UP_URL),
-                            config.sharedSecret())));
+                    new ExtAuthzService(decisions, decisionMetrics, checks, config.getString(BillingConfig.TOP_UP_URL))));
             log.info("Envoy ext_authz gRPC on {}:{}", config.getString(BillingConfig.HOST), extAuthz.port());
         }
 

@@ -20,7 +20,8 @@ public final class DecisionService {
     private volatile long periodsValidUntil;
 
     /**
-     * @param allowUnknownConsumers allow (200) a consumer without a balance instead of 403 {@code unknown_consumer}
+     * @param allowUnknownConsumers allow (200) a consumer without a balance, or whose balance has no account (status
+     *                              {@code unknown}), instead of 403 {@code unknown_consumer}
      * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica, or the consumer's partition, is
      *                              stale instead of deciding from the last known balance
      * @param admissionTtlMillis    how long an admission counts when no balance ever covers it
@@ -65,6 +66,12 @@ public final class DecisionService {
             return new Outcome(consumer, null, settings.allowUnknownConsumers()
                     ? Decision.allow(0, 0)
                     : Decision.deny(Reason.UNKNOWN_CONSUMER, 0, "No balance is known for consumer " + consumer + "."));
+        }
+        if (DecisionRules.isUnknown(view.balance())) {
+            // metered usage but no account: the same answer as no balance at all, before and after its first call
+            return new Outcome(consumer, null, settings.allowUnknownConsumers()
+                    ? Decision.allow(0, 0)
+                    : Decision.deny(Reason.UNKNOWN_CONSUMER, 0, DecisionRules.unknownDetail(consumer)));
         }
         Balance balance = view.balance();
         LocalAdmissions admitted = admissionsOf(consumer);

@@ -44,7 +44,7 @@ final class BenchRun {
 
     /** Where the stack under test answers, and the processes to sample. */
     record Target(String ingestUrl, String billingUrl, String bootstrapServers, String schemaRegistryUrl, String adminToken,
-                  Map<String, Long> processIds, Path workDir) {
+                  String decisionToken, Map<String, Long> processIds, Path workDir) {
     }
 
     private final BenchSettings settings;
@@ -78,7 +78,7 @@ final class BenchRun {
                          Topics.KONG_LOGS.name(), traffic, probes, expected, settings.batchSize(), settings.rawShare(),
                          BenchSettings.INGEST_CONNECTIONS, settings.probeStride());
                  KafkaFloor kafka = new KafkaFloor(target.bootstrapServers(), traffic)) {
-                DecisionLoad decisions = new DecisionLoad(vertx, settings.decisionConnections(), asked);
+                DecisionLoad decisions = new DecisionLoad(vertx, settings.decisionConnections(), asked, target.decisionToken());
                 URI authorize = billing.resolve("/v1/authorize");
                 probes.start();
 
@@ -203,7 +203,7 @@ final class BenchRun {
 
     /** The plan, then consumers: funded ones and probes get credits; broke ones get none. Waits until billing answers for them. */
     private List<String> setUp(List<String> funded, List<String> probes) {
-        TollgateApi api = new TollgateApi(json, target.ingestUrl(), target.billingUrl(), target.adminToken());
+        TollgateApi api = new TollgateApi(json, target.ingestUrl(), target.billingUrl(), target.adminToken(), target.decisionToken());
         List<String> broke = new ArrayList<>();
         for (int i = 0; i < settings.brokeConsumers(); i++) {
             broke.add(String.format(Locale.ROOT, "broke-%03d", i));
