@@ -23,7 +23,10 @@ public interface EventParser {
     /** The format name: the {@code gateway} field of the events, and the {@code format} metric label. */
     String format();
 
-    /** Appends what element {@code index} became: one Parsed, one Skipped, or one Invalid per bad field. */
+    /**
+     * Appends what element {@code index} became: one Parsed, one Skipped, or one Invalid per bad field. {@code receivedAt}
+     * is both the ingest time of the events and the time of an element that carries none of its own.
+     */
     void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out);
 
     default List<ParseResult> parseAll(List<JsonNode> elements, Instant receivedAt) {
@@ -34,10 +37,34 @@ public interface EventParser {
         return out;
     }
 
+    /**
+     * The raw-topic path: an element without a time of its own is dated {@code recordTime}, the Kafka record's timestamp,
+     * not the time it is processed, so that a replay of an old record is as old as the record (and too late for the dedup
+     * window once it is). The ingest time, and the bound on future times, stay {@code receivedAt}.
+     */
+    default List<ParseResult> parseRecord(List<JsonNode> elements, Instant recordTime, Instant receivedAt) {
+        List<ParseResult> out = new ArrayList<>(elements.size());
+        for (int i = 0; i < elements.size(); i++) {
+            int first = out.size();
+            parse(i, elements.get(i), recordTime, out);
+            for (int j = first; j < out.size(); j++) {
+                if (out.get(j) instanceof ParseResult.Parsed parsed) {
+                    parsed.event().setIngestTime(receivedAt);
+                }
+            }
+            refuseFuture(i, out, first, receivedAt);
+        }
+        return out;
+    }
+
     /** {@link #parse}, then refuses an event dated more than {@link #MAX_FUTURE_SKEW} after {@code receivedAt}. */
     default void parseChecked(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         int first = out.size();
         parse(index, element, receivedAt, out);
+        refuseFuture(index, out, first, receivedAt);
+    }
+
+    private static void refuseFuture(int index, List<ParseResult> out, int first, Instant receivedAt) {
         Instant latest = receivedAt.plus(MAX_FUTURE_SKEW);
         for (int i = first; i < out.size(); i++) {
             if (out.get(i) instanceof ParseResult.Parsed parsed && parsed.event().getEventTime().isAfter(latest)) {
