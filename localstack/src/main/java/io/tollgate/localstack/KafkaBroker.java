@@ -149,6 +149,28 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGSTOP: the broker keeps its connections open and stops answering, as a broker in a long GC pause, a frozen VM
+     * or a network black hole does. {@link #thaw()} lets it go on. Nothing else about the broker changes.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze()}. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        ManagedProcess running = process;
+        if (running == null || !running.isAlive()) {
+            throw new IllegalStateException("the Kafka broker is not running");
+        }
+        log.info("sending SIG{} to the Kafka broker (pid {})", name, running.pid());
+        running.signal(name);
+    }
+
     private synchronized ManagedProcess take() {
         ManagedProcess running = process;
         process = null;

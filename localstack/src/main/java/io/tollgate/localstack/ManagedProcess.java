@@ -140,6 +140,22 @@ public final class ManagedProcess implements AutoCloseable {
         descendants.forEach(ProcessHandle::destroyForcibly);
     }
 
+    /** Sends signal {@code name} ({@code STOP}, {@code CONT}, ...) to the process itself, with {@code kill}. */
+    public void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes());
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + output.trim());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name + " " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + name, e);
+        }
+    }
+
     /** SIGKILL at once: a crash, as far as the process can tell. */
     public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

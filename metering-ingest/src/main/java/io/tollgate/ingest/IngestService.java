@@ -81,7 +81,8 @@ public final class IngestService implements AutoCloseable {
                         config.getInt(IngestConfig.MAX_BLOCK_MS), config.getInt(IngestConfig.LINGER_MS),
                         config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES), kafkaOverrides),
                 AvroSerde.forValues(UsageEvent.class, registry).serializer(), usageTopic,
-                config.getLong(IngestConfig.MAX_IN_FLIGHT_EVENTS), config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES));
+                config.getLong(IngestConfig.MAX_IN_FLIGHT_EVENTS), config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES),
+                Duration.ofMillis(config.getInt(IngestConfig.ACK_TIMEOUT_MS)));
 
         KafkaStreams streams = null;
         if (config.getBoolean(IngestConfig.RAW_ENABLED)) {
