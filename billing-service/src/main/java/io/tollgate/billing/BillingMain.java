@@ -9,6 +9,7 @@ import io.tollgate.billing.decision.DecisionMetrics;
 import io.tollgate.billing.decision.DecisionService;
 import io.tollgate.billing.extauthz.ExtAuthzServer;
 import io.tollgate.billing.extauthz.ExtAuthzService;
+import io.tollgate.runtime.EnvConfig;
 import io.tollgate.runtime.Lifecycle;
 import io.tollgate.runtime.OpsRoutes.Readiness;
 import io.tollgate.schemas.topics.Topics;
@@ -28,7 +29,7 @@ public final class BillingMain {
 
     public static void main(String[] args) throws Exception {
         BillingConfig config = BillingConfig.fromEnvironment();
-        Lifecycle lifecycle = new Lifecycle("billing-service").installShutdownHook();
+        Lifecycle lifecycle = new Lifecycle("billing-service").installShutdownHook(EnvConfig.shutdownTimeout(config));
         try {
             start(config, lifecycle);
         } catch (RuntimeException e) {

@@ -70,6 +70,12 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * How long a clean shutdown may take before the broker halts itself ({@link ChildWatchdog}); a single local node
+     * stops in a few seconds, and a halted one recovers its logs on the next start.
+     */
+    static final Duration EXIT_DEADLINE = Duration.ofSeconds(15);
+
     private final Settings settings;
     private volatile ManagedProcess process;
 
@@ -125,13 +131,14 @@ public final class KafkaBroker implements AutoCloseable {
         formatIfNeeded(config);
         log.info("starting Kafka broker on {} (controller {}), data in {}", bootstrapServers(), settings.controllerPort(), settings.dataDir());
         List<String> command = new ArrayList<>(javaCommand());
+        command.add(1, ChildWatchdog.javaOption(EXIT_DEADLINE));
         command.add("kafka.Kafka");
         command.add(config.toString());
         process = ManagedProcess.start("kafka-broker", command, settings.dataDir(), logFile(), Map.of());
         return process;
     }
 
-    /** A clean shutdown (SIGTERM: the broker flushes and closes its logs), forced after 30 s. */
+    /** A clean shutdown (SIGTERM: the broker flushes and closes its logs); it halts itself after 15 s, and is killed after 30 s. */
     public void stop() {
         ManagedProcess running = take();
         if (running != null) {
