@@ -98,10 +98,13 @@ class ProcessLifetimeIT {
             }
             Map<String, Long> tookMs = new LinkedHashMap<>();
             for (Map.Entry<String, CompletableFuture<Long>> exit : exits.entrySet()) {
-                tookMs.put(exit.getKey(), exit.getValue().get(SIGTERM_EXIT_WITHIN.toMillis() + 5_000, TimeUnit.MILLISECONDS));
+                // Long.MAX_VALUE: still running 5 s past the bound (the stack's close kills it afterwards)
+                tookMs.put(exit.getKey(), exit.getValue().completeOnTimeout(Long.MAX_VALUE, SIGTERM_EXIT_WITHIN.toMillis() + 5_000,
+                        TimeUnit.MILLISECONDS).get());
             }
             System.out.println("broker SIGKILLed, then SIGTERM: exited after (ms) " + tookMs);
-            assertThat(tookMs).allSatisfy((name, ms) -> assertThat(ms).as(name).isLessThan(SIGTERM_EXIT_WITHIN.toMillis()));
+            assertThat(tookMs).allSatisfy((name, ms) -> assertThat(ms).as("ms from SIGTERM to the exit of %s", name)
+                    .isLessThan(SIGTERM_EXIT_WITHIN.toMillis()));
         }
     }
 
