@@ -146,11 +146,13 @@ public final class KafkaUsagePublisher implements UsagePublisher {
             synchronized (this) {
                 if (error == null) {
                     acknowledged.set(position);
+                } else {
+                    reject("Kafka refused an event: " + error.getMessage(), error);
                 }
                 last = --unsettled == 0;
-            }
-            if (error != null) {
-                reject("Kafka refused an event: " + error.getMessage(), error);
+                if (last) {
+                    answer.complete(null); // a no-op when it was answered with a failure already
+                }
             }
             if (last) {
                 finished();
@@ -160,16 +162,16 @@ public final class KafkaUsagePublisher implements UsagePublisher {
         void refuse(int notSent, Exception error) {
             boolean last;
             synchronized (this) {
+                reject("Kafka did not take the events: " + error.getMessage(), error);
                 unsettled -= notSent;
                 last = unsettled == 0;
             }
-            reject("Kafka did not take the events: " + error.getMessage(), error);
             if (last) {
                 finished();
             }
         }
 
-        void expire() {
+        synchronized void expire() {
             reject("Kafka did not acknowledge every event within " + ackTimeout.toMillis() + " ms", null);
         }
 
@@ -179,18 +181,14 @@ public final class KafkaUsagePublisher implements UsagePublisher {
             if (pending != null) {
                 pending.cancel(false);
             }
-            answer.complete(null); // a no-op when it was already answered with a failure
         }
 
+        /** Under this object's lock, so that the answer and the acknowledged events it names agree. */
         private void reject(String message, Throwable cause) {
-            if (answer.isDone()) {
-                return;
+            if (!answer.isDone()) {
+                answer.completeExceptionally(new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, message, cause,
+                        acknowledged.stream().boxed().toList()));
             }
-            List<Integer> written;
-            synchronized (this) {
-                written = acknowledged.stream().boxed().toList();
-            }
-            answer.completeExceptionally(new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, message, cause, written));
         }
     }
 
