@@ -12,6 +12,7 @@ import io.tollgate.billing.decision.GatewayChecks;
 import io.tollgate.billing.decision.StreamsProgressMonitor;
 import io.tollgate.billing.extauthz.ExtAuthzServer;
 import io.tollgate.billing.extauthz.ExtAuthzService;
+import io.tollgate.runtime.EnvConfig;
 import io.tollgate.runtime.KafkaReachability;
 import io.tollgate.runtime.Lifecycle;
 import io.tollgate.runtime.OpsRoutes.Readiness;
@@ -32,7 +33,7 @@ public final class BillingMain {
 
     public static void main(String[] args) throws Exception {
         BillingConfig config = BillingConfig.fromEnvironment();
-        Lifecycle lifecycle = new Lifecycle("billing-service").installShutdownHook();
+        Lifecycle lifecycle = new Lifecycle("billing-service").installShutdownHook(EnvConfig.shutdownTimeout(config));
         try {
             start(config, lifecycle);
         } catch (RuntimeException e) {

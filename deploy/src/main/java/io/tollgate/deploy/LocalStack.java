@@ -1,6 +1,7 @@
 package io.tollgate.deploy;
 
 import io.tollgate.localstack.ApicurioRegistry;
+import io.tollgate.localstack.ChildWatchdog;
 import io.tollgate.localstack.JavaRuntime;
 import io.tollgate.localstack.KafkaBroker;
 import io.tollgate.localstack.ManagedProcess;
@@ -104,6 +105,8 @@ public final class LocalStack implements AutoCloseable {
     /**
      * Stacks not closed yet. A JVM that exits (Ctrl-C during start-up included, before anyone else could register a
      * hook) closes them in order: the children run in their own sessions and would not get the terminal's signal.
+     * A JVM that dies without running hooks (SIGKILL, OOM kill) closes the children's stdin pipes, and each child,
+     * under {@link ChildWatchdog}, stops by itself.
      */
     private static final Set<LocalStack> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -117,6 +120,12 @@ public final class LocalStack implements AutoCloseable {
      * with {@code ./tollgate bench}: decision p50 93 ms, p99 1.8 s with the file; 0.7 ms and 0.45 s without).
      */
     static final String SERVICE_JVM_OPTION = "-XX:+PerfDisableSharedMem";
+
+    /**
+     * A backstop behind each service's own shutdown deadline ({@code tollgate.shutdown.timeout.ms}, 12 s): the service
+     * halts itself if its shutdown hooks still run after this. With {@link ChildWatchdog} it also exits when this JVM dies.
+     */
+    static final Duration SERVICE_EXIT_DEADLINE = Duration.ofSeconds(14);
 
     private final Options options;
     private final String adminToken;
@@ -221,7 +230,8 @@ public final class LocalStack implements AutoCloseable {
             synchronized (this) {
                 requireOpen();
                 ManagedProcess process = ManagedProcess.start(spec.name(),
-                        List.of(JavaRuntime.current().toString(), SERVICE_JVM_OPTION, "-jar", jar.toString()),
+                        List.of(JavaRuntime.current().toString(), ChildWatchdog.javaOption(SERVICE_EXIT_DEADLINE), SERVICE_JVM_OPTION,
+                                "-jar", jar.toString()),
                         options.dataDir, logs.resolve(spec.name() + ".log"), env);
                 services.add(new Service(spec, port, process));
             }
@@ -299,6 +309,9 @@ public final class LocalStack implements AutoCloseable {
             ports.add(options.registryPort);
         }
         services.forEach(s -> ports.add(s.port()));
+        if (services.stream().anyMatch(s -> s.spec().equals(ServiceSpec.BILLING_SERVICE))) {
+            ports.add(options.extAuthzGrpcPort);
+        }
         return ports;
     }
 

@@ -50,6 +50,9 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--billing-port", defaultValue = "8090", description = "billing-service HTTP port (default: ${DEFAULT-VALUE}).")
     int billingPort;
 
+    @Option(names = "--grpc-port", defaultValue = "9191", description = "billing-service Envoy ext_authz gRPC port (default: ${DEFAULT-VALUE}).")
+    int grpcPort;
+
     @Option(names = "--registry-java", paramLabel = "JAVA", description = "A Java 21+ (executable or JDK home) for the schema registry; default: found automatically.")
     String registryJava;
 
@@ -62,6 +65,7 @@ public final class UpCommand implements Callable<Integer> {
                 .servicePort(ServiceSpec.METERING_INGEST, ingestPort)
                 .servicePort(ServiceSpec.METERING_STREAMS, streamsPort)
                 .servicePort(ServiceSpec.BILLING_SERVICE, billingPort)
+                .extAuthzGrpcPort(grpcPort)
                 .registryJava(registryJava);
         if (dataDir != null) {
             options.dataDir(dataDir);

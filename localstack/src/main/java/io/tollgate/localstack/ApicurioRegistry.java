@@ -41,6 +41,11 @@ public final class ApicurioRegistry implements AutoCloseable {
     public static final String ARCHIVE_ENV = "TOLLGATE_APICURIO_ARCHIVE";
     public static final String CONFLUENT_PATH = "/apis/ccompat/v7";
     static final int MIN_JAVA = 21;
+    /**
+     * With its Kafka storage gone, the registry's shutdown waits on a Kafka client for more than 30 s; it keeps nothing
+     * that a halt could lose (schemas are in the broker, or in memory for tests), so it halts itself after 10 s.
+     */
+    static final Duration EXIT_DEADLINE = Duration.ofSeconds(10);
 
     /**
      * Ports, storage and runtime. {@code kafkaBootstrapServers} null means in-memory storage.
@@ -123,6 +128,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         Path home = distribution();
         List<String> command = new ArrayList<>();
         command.add(java.toString());
+        command.add(ChildWatchdog.javaOption(EXIT_DEADLINE));
         command.add("-Xms128m");
         command.add("-Xmx" + settings.maxHeap());
         command.add("-XX:TieredStopAtLevel=1");

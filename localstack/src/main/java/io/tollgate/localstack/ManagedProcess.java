@@ -17,6 +17,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * A child JVM (or any process) whose output goes to a log file. Stopping asks politely (SIGTERM), then
  * forces (SIGKILL) after a grace period, descendants included, so that no port is left bound behind it.
+ * Its standard input is a pipe from this JVM that closes when this JVM dies; JVM children started with
+ * {@link ChildWatchdog#javaOption} exit then.
  */
 public final class ManagedProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ManagedProcess.class);
@@ -36,8 +38,11 @@ public final class ManagedProcess implements AutoCloseable {
         try {
             Files.createDirectories(logFile.getParent());
             Files.createDirectories(workDir);
+            // stdin stays a pipe from this JVM, never written to nor closed: when this JVM dies the child reads end of
+            // file, which is how a child under ChildWatchdog knows to exit.
             ProcessBuilder builder = new ProcessBuilder(detached(command))
                     .directory(workDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
             builder.environment().putAll(env);
@@ -138,6 +143,22 @@ public final class ManagedProcess implements AutoCloseable {
             awaitExit(Duration.ofSeconds(10));
         }
         descendants.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Sends signal {@code name} ({@code STOP}, {@code CONT}, ...) to the process itself, with {@code kill}. */
+    public void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes());
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + output.trim());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name + " " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + name, e);
+        }
     }
 
     /** SIGKILL at once: a crash, as far as the process can tell. */

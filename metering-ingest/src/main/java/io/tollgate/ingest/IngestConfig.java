@@ -30,6 +30,7 @@ public final class IngestConfig extends AbstractConfig {
     public static final String MAX_IN_FLIGHT_EVENTS = "tollgate.ingest.max.in.flight.events";
     public static final String MAX_IN_FLIGHT_BYTES = "tollgate.ingest.max.in.flight.bytes";
     public static final String RETRY_AFTER_SECONDS = "tollgate.ingest.retry.after.seconds";
+    public static final String ACK_TIMEOUT_MS = "tollgate.ingest.ack.timeout.ms";
     public static final String DELIVERY_TIMEOUT_MS = "tollgate.ingest.delivery.timeout.ms";
     public static final String MAX_BLOCK_MS = "tollgate.ingest.max.block.ms";
     public static final String LINGER_MS = "tollgate.ingest.linger.ms";
@@ -67,8 +68,12 @@ public final class IngestConfig extends AbstractConfig {
                     "Request-body bytes whose events are not yet acknowledged, across all requests; beyond it requests get 503.")
             .define(RETRY_AFTER_SECONDS, Type.INT, 2, Range.atLeast(1), Importance.LOW,
                     "Retry-After header value on 503 answers.")
+            .define(ACK_TIMEOUT_MS, Type.INT, 5_000, Range.atLeast(100), Importance.MEDIUM,
+                    "The longest a request waits for Kafka's acknowledgement: 202 when every event is acknowledged within it, "
+                            + "else 503 with Retry-After, naming the events that were acknowledged.")
             .define(DELIVERY_TIMEOUT_MS, Type.INT, 10_000, Range.atLeast(1000), Importance.MEDIUM,
-                    "Producer delivery.timeout.ms: the longest a request waits for Kafka before it gets 503.")
+                    "Producer delivery.timeout.ms: how long the producer keeps trying to deliver an event after the request "
+                            + "was answered; events still held by it count against the in-flight bound.")
             .define(MAX_BLOCK_MS, Type.INT, 2_000, Range.atLeast(0), Importance.LOW,
                     "Producer max.block.ms: the longest a send waits for topic metadata.")
             .define(LINGER_MS, Type.INT, 5, Range.atLeast(0), Importance.LOW,

@@ -1,5 +1,6 @@
 package io.tollgate.ingest;
 
+import io.tollgate.runtime.EnvConfig;
 import io.tollgate.runtime.Lifecycle;
 
 /** {@code java -jar metering-ingest/target/metering-ingest.jar}; configured by environment (see {@link IngestConfig}). */
@@ -8,8 +9,9 @@ public final class IngestMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Lifecycle lifecycle = new Lifecycle("metering-ingest").installShutdownHook();
-        lifecycle.register(IngestService.start(IngestConfig.fromEnvironment()));
+        IngestConfig config = IngestConfig.fromEnvironment();
+        Lifecycle lifecycle = new Lifecycle("metering-ingest").installShutdownHook(EnvConfig.shutdownTimeout(config));
+        lifecycle.register(IngestService.start(config));
         lifecycle.awaitShutdown();
     }
 }

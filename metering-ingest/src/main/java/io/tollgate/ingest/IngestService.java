@@ -85,7 +85,8 @@ public final class IngestService implements AutoCloseable {
                         config.getInt(IngestConfig.MAX_BLOCK_MS), config.getInt(IngestConfig.LINGER_MS),
                         config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES), kafkaOverrides),
                 AvroSerde.forValues(UsageEvent.class, registry).serializer(), usageTopic,
-                config.getLong(IngestConfig.MAX_IN_FLIGHT_EVENTS), config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES));
+                config.getLong(IngestConfig.MAX_IN_FLIGHT_EVENTS), config.getLong(IngestConfig.MAX_IN_FLIGHT_BYTES),
+                Duration.ofMillis(config.getInt(IngestConfig.ACK_TIMEOUT_MS)));
 
         KafkaStreams streams = null;
         if (config.getBoolean(IngestConfig.RAW_ENABLED)) {
@@ -215,12 +216,17 @@ public final class IngestService implements AutoCloseable {
         return prometheus;
     }
 
+    /** Bounded whatever Kafka's state (at most about 10 s), so that the service stops within its shutdown deadline. */
     @Override
     public void close() {
         // Vert.x first, so no request is taken that the publisher can no longer answer.
-        vertx.close().toCompletionStage().toCompletableFuture().join();
-        if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("the HTTP server did not close within 2 s: {}", e.toString());
+        }
+        if (streams != null && !streams.close(Duration.ofSeconds(4))) {
+            log.warn("the raw-topic normalizer did not close within 4 s; going on");
         }
         publisher.close();
         kafka.close();

@@ -115,20 +115,38 @@ public final class MeteringApp implements AutoCloseable {
         return current == null ? new BalanceLookup.Unavailable("starting") : current.lookup(consumer);
     }
 
+    /**
+     * Bounded whatever Kafka's state: with the broker gone, Kafka Streams would wait for its transactions and group
+     * for as long as it is given, so it gets {@link #STREAMS_CLOSE_TIMEOUT} and the HTTP server a few seconds more.
+     * An unfinished transaction is aborted by the broker (transaction timeout) or fenced by the next instance.
+     */
     @Override
     public void close() {
         log.info("closing metering-streams");
-        streams.close(Duration.ofSeconds(30));
+        if (!streams.close(STREAMS_CLOSE_TIMEOUT)) {
+            log.warn("Kafka Streams did not close within {} s; going on", STREAMS_CLOSE_TIMEOUT.toSeconds());
+        }
         streamsMetrics.close();
-        await(http.close());
-        await(vertx.close());
+        try {
+            await(http.close(), HTTP_CLOSE_TIMEOUT);
+            await(vertx.close(), HTTP_CLOSE_TIMEOUT);
+        } catch (IllegalStateException e) {
+            log.warn("the HTTP server did not close cleanly: {}", e.getMessage());
+        }
         metrics.close();
         stopped.countDown();
     }
 
+    static final Duration STREAMS_CLOSE_TIMEOUT = Duration.ofSeconds(8);
+    private static final Duration HTTP_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
     private static <T> T await(io.vertx.core.Future<T> future) {
+        return await(future, Duration.ofSeconds(30));
+    }
+
+    private static <T> T await(io.vertx.core.Future<T> future, Duration timeout) {
         try {
-            return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

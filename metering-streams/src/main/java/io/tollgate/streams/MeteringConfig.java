@@ -5,6 +5,7 @@ import io.tollgate.runtime.EnvConfig;
 import io.tollgate.schemas.topics.Topics;
 import io.tollgate.streams.errors.DeadLetterHandler;
 import io.tollgate.streams.rocksdb.BoundedMemoryRocksDBConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -33,6 +34,9 @@ public final class MeteringConfig extends AbstractConfig {
     public static final String COMMIT_INTERVAL_MS = "tollgate.streams.commit.interval.ms";
     public static final String NUM_THREADS = "tollgate.streams.num.threads";
     public static final String NUM_STANDBYS = "tollgate.streams.num.standby.replicas";
+    public static final String SESSION_TIMEOUT_MS = "tollgate.streams.session.timeout.ms";
+    public static final String HEARTBEAT_INTERVAL_MS = "tollgate.streams.heartbeat.interval.ms";
+    public static final String TRANSACTION_TIMEOUT_MS = "tollgate.streams.transaction.timeout.ms";
     public static final String REPLICATION_FACTOR = "tollgate.streams.replication.factor";
     public static final String MAX_THREAD_REPLACEMENTS = "tollgate.streams.max.thread.replacements";
     public static final String CREATE_TOPICS = "tollgate.topics.create";
@@ -64,8 +68,17 @@ public final class MeteringConfig extends AbstractConfig {
             .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
                     "Kafka Streams commit.interval.ms (one exactly-once transaction per interval).")
             .define(NUM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads of this instance.")
-            .define(NUM_STANDBYS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
-                    "num.standby.replicas: warm copies of each store on other instances, for fast fail-over.")
+            .define(NUM_STANDBYS, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
+                    "num.standby.replicas: warm copies of each store on other instances, so that an instance taking over "
+                            + "a dead one's tasks need not restore their state first. No effect with a single instance.")
+            .define(SESSION_TIMEOUT_MS, Type.INT, 6_000, Range.atLeast(1), Importance.MEDIUM,
+                    "Main consumer session.timeout.ms: how long the group waits before it gives the tasks of an instance "
+                            + "that stopped heartbeating (a SIGKILL, a crash) to the others. Brokers accept 6000 and more by default.")
+            .define(HEARTBEAT_INTERVAL_MS, Type.INT, 1_500, Range.atLeast(1), Importance.LOW,
+                    "Main consumer heartbeat.interval.ms; at most a third of the session timeout.")
+            .define(TRANSACTION_TIMEOUT_MS, Type.INT, 5_000, Range.atLeast(1_000), Importance.MEDIUM,
+                    "Producer transaction.timeout.ms: the transaction of a dead instance blocks read_committed readers of its "
+                            + "output and changelogs, and the instance taking its tasks over, until the broker aborts it after this.")
             .define(REPLICATION_FACTOR, Type.INT, -1, Importance.MEDIUM,
                     "Replication factor of internal topics (changelogs); -1 uses the broker default.")
             .define(MAX_THREAD_REPLACEMENTS, Type.INT, 3, Range.atLeast(0), Importance.MEDIUM,
@@ -142,6 +155,12 @@ public final class MeteringConfig extends AbstractConfig {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_THREADS));
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(NUM_STANDBYS));
+        // With the streams rebalance protocol (KAFKA_GROUP_PROTOCOL=streams) the broker owns the session timeout and heartbeat.
+        if (!"streams".equalsIgnoreCase(String.valueOf(props.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)))) {
+            putUnlessOverridden(props, StreamsConfig::mainConsumerPrefix, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, getInt(SESSION_TIMEOUT_MS));
+            putUnlessOverridden(props, StreamsConfig::mainConsumerPrefix, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, getInt(HEARTBEAT_INTERVAL_MS));
+        }
+        putUnlessOverridden(props, StreamsConfig::producerPrefix, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, getInt(TRANSACTION_TIMEOUT_MS));
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, getInt(REPLICATION_FACTOR));
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, getString(ADVERTISED_HOST) + ":" + httpPort);
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class);
@@ -157,5 +176,13 @@ public final class MeteringConfig extends AbstractConfig {
         // the producer's default 100 ms before its retry is all added latency (KAFKA-20000). Retries stay idempotent.
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), STREAMS_PRODUCER_RETRY_BACKOFF_MS);
         return props;
+    }
+
+    /** A Kafka client property given as a {@code KAFKA_*} override, prefixed or not, wins over Tollgate's setting. */
+    private static void putUnlessOverridden(Properties props, java.util.function.UnaryOperator<String> prefix, String property, Object value) {
+        String prefixed = prefix.apply(property);
+        if (!props.containsKey(prefixed) && !props.containsKey(property)) {
+            props.put(prefixed, value);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.tollgate.streams;
 
+import io.tollgate.runtime.EnvConfig;
 import io.tollgate.runtime.Lifecycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ public final class StreamsMain {
             System.exit(1);
             return;
         }
-        Lifecycle lifecycle = new Lifecycle("metering-streams").installShutdownHook();
+        Lifecycle lifecycle = new Lifecycle("metering-streams").installShutdownHook(EnvConfig.shutdownTimeout(config));
         lifecycle.register(app);
         boolean failed = app.awaitStop();
         lifecycle.close();

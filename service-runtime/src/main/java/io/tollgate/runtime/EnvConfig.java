@@ -16,6 +16,7 @@ import java.util.Map;
 public final class EnvConfig {
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String SHUTDOWN_TIMEOUT_MS = "tollgate.shutdown.timeout.ms";
 
     private EnvConfig() {
     }
@@ -61,12 +62,20 @@ public final class EnvConfig {
         return out;
     }
 
+    /** The shutdown deadline of {@link #SHUTDOWN_TIMEOUT_MS}, from a config built on {@link #withCommon}. */
+    public static java.time.Duration shutdownTimeout(org.apache.kafka.common.config.AbstractConfig config) {
+        return java.time.Duration.ofMillis(config.getLong(SHUTDOWN_TIMEOUT_MS));
+    }
+
     /** Common settings every Tollgate service has. */
     public static ConfigDef withCommon(ConfigDef def) {
         return def
                 .define(BOOTSTRAP_SERVERS, ConfigDef.Type.STRING, "127.0.0.1:9092", ConfigDef.Importance.HIGH,
                         "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS).")
                 .define(SCHEMA_REGISTRY_URL, ConfigDef.Type.STRING, "http://127.0.0.1:8081/apis/ccompat/v7",
-                        ConfigDef.Importance.HIGH, "Confluent-compatible schema registry base URL (env SCHEMA_REGISTRY_URL).");
+                        ConfigDef.Importance.HIGH, "Confluent-compatible schema registry base URL (env SCHEMA_REGISTRY_URL).")
+                .define(SHUTDOWN_TIMEOUT_MS, ConfigDef.Type.LONG, 12_000L, ConfigDef.Range.atLeast(1_000), ConfigDef.Importance.LOW,
+                        "On SIGTERM the service closes its parts and exits; if that takes longer than this, it halts "
+                                + "(env TOLLGATE_SHUTDOWN_TIMEOUT_MS). Below Kubernetes' 30 s grace period, and below 15 s.");
     }
 }

@@ -8,6 +8,7 @@ import io.tollgate.billing.accounts.AccountsState;
 import io.tollgate.billing.accounts.HttpAnswers;
 import io.tollgate.billing.accounts.InvalidRequest;
 import io.tollgate.schemas.ConsumerIds;
+import io.tollgate.schemas.csv.CsvCells;
 import io.tollgate.schemas.money.Money;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -145,21 +146,15 @@ public final class FinanceRoutes {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** Consumer ids and meter names are the client's text: {@link CsvCells#text} keeps them from running as formulas. */
     static String csv(UsageQuery.Page page) {
         StringBuilder out = new StringBuilder("consumer,meter,start,units,amount\n");
         for (UsageQuery.Item item : page.items()) {
-            out.append(csvField(item.consumer())).append(',').append(csvField(item.meter())).append(',')
-                    .append(Instant.ofEpochMilli(item.start())).append(',').append(item.units()).append(',')
-                    .append(Money.formatMicros(item.amountMicros())).append('\n');
+            out.append(CsvCells.row(CsvCells.text(item.consumer()), CsvCells.text(item.meter()),
+                    Instant.ofEpochMilli(item.start()).toString(), Long.toString(item.units()),
+                    Money.formatMicros(item.amountMicros()))).append('\n');
         }
         return out.toString();
-    }
-
-    private static String csvField(String value) {
-        if (value.contains(",") || value.contains("\"") || value.contains("\n")) {
-            return "\"" + value.replace("\"", "\"\"") + "\"";
-        }
-        return value;
     }
 
     private void invoice(RoutingContext ctx) {

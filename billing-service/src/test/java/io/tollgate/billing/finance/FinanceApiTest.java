@@ -118,6 +118,24 @@ class FinanceApiTest {
                 """);
     }
 
+    @Test
+    void csvNeutralisesFormulasInConsumerAndMeterButKeepsNegativeAmountsNumeric() {
+        hour("=HYPERLINK(\"http://evil\",\"x\")", "requests", "2026-11-21T09:00:00Z", 3, 0);
+        hour("@evil", "-2+3", "2026-11-21T09:00:00Z", 2, -200_000);
+
+        ApiFixture.Answer answer = api.send("GET", "/v1/usage?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&granularity=day",
+                null, Map.of("Authorization", "Bearer " + ApiFixture.TOKEN, "Accept", "text/csv"));
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.text()).isEqualTo("""
+                consumer,meter,start,units,amount
+                "'=HYPERLINK(""http://evil"",""x"")",requests,2026-11-21T00:00:00Z,3,0.00
+                '@evil,'-2+3,2026-11-21T00:00:00Z,2,-0.20
+                acme,input_tokens,2026-11-21T00:00:00Z,2000000,1.00
+                acme,requests,2026-11-21T00:00:00Z,1200,1.20
+                """);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "from=yesterday|from|must be an RFC 3339 time such as 2026-11-01T00:00:00Z, not yesterday",

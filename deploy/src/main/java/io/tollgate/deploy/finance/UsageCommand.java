@@ -1,6 +1,7 @@
 package io.tollgate.deploy.finance;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tollgate.schemas.csv.CsvCells;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -82,12 +83,10 @@ public final class UsageCommand implements Callable<Integer> {
         String[] header = {"consumer", "meter", "start", "units", "amount"};
         if (csv) {
             out.println(String.join(",", header));
+            // Every cell came over the network: text is neutralised, and units and amount stay bare only as plain numbers.
             for (String[] row : rows) {
-                List<String> fields = new ArrayList<>();
-                for (String field : row) {
-                    fields.add(field.contains(",") || field.contains("\"") ? "\"" + field.replace("\"", "\"\"") + "\"" : field);
-                }
-                out.println(String.join(",", fields));
+                out.println(CsvCells.row(CsvCells.text(row[0]), CsvCells.text(row[1]), CsvCells.text(row[2]),
+                        CsvCells.number(row[3]), CsvCells.number(row[4])));
             }
             return;
         }

@@ -43,6 +43,9 @@ class FinanceCommandsTest {
                 type = "application/problem+json";
                 body = "{\"type\":\"https://tollgate.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
                         + "\"detail\":\"the bearer token is not one of TOLLGATE_ADMIN_TOKENS\"}";
+            } else if (uri.startsWith("/v1/usage") && uri.contains("consumer=hostile")) {
+                status = 200;
+                body = "{\"items\":[{\"consumer\":\"=cmd|' /C calc'!A0\",\"meter\":\"+1\\r\\n2\",\"start\":\"@now\",\"units\":\"-1+1\",\"amount\":\"-0.20\"}]}";
             } else if (uri.startsWith("/v1/usage") && !uri.contains("cursor=")) {
                 status = 200;
                 body = "{\"items\":[{\"consumer\":\"acme\",\"meter\":\"requests\",\"start\":\"2026-11-20T00:00:00Z\",\"units\":400,\"amount\":\"0.00\"}],"
@@ -102,6 +105,15 @@ class FinanceCommandsTest {
         assertThat(requests).containsExactly(
                 "/v1/usage?granularity=day&limit=1000&consumer=acme&from=2026-11-01T00%3A00%3A00Z&to=2026-12-01T00%3A00%3A00Z",
                 "/v1/usage?granularity=day&limit=1000&consumer=acme&from=2026-11-01T00%3A00%3A00Z&to=2026-12-01T00%3A00%3A00Z&cursor=YWNtZQ");
+    }
+
+    @Test
+    void usageCsvNeutralisesFormulasAndKeepsNegativeAmountsNumeric() {
+        int exit = run(new UsageCommand(), "--url", url(), "--token", "s3cret", "--consumer", "hostile", "--csv");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("consumer,meter,start,units,amount" + System.lineSeparator()
+                + "'=cmd|' /C calc'!A0,\"'+1\r\n2\",'@now,'-1+1,-0.20" + System.lineSeparator());
     }
 
     @Test

@@ -93,6 +93,16 @@ final class ContainersStack extends AbstractStack {
     }
 
     @Override
+    public void freezeBroker() {
+        throw notEmbedded("freezeBroker()");
+    }
+
+    @Override
+    public void thawBroker() {
+        throw notEmbedded("thawBroker()");
+    }
+
+    @Override
     public Mode mode() {
         return Mode.CONTAINERS;
     }

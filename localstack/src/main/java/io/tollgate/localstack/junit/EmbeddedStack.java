@@ -90,12 +90,25 @@ final class EmbeddedStack extends AbstractStack {
     }
 
     @Override
+    public void freezeBroker() {
+        broker.freeze();
+    }
+
+    @Override
+    public void thawBroker() {
+        broker.thaw();
+    }
+
+    @Override
     public Mode mode() {
         return Mode.EMBEDDED;
     }
 
     private void stopProcesses() {
         registry.stop();
+        if (broker.isRunning()) {
+            broker.thaw(); // a broker a test left frozen would not hear SIGTERM until the SIGKILL
+        }
         broker.stop();
     }
 

@@ -36,6 +36,16 @@ final class ExternalStack extends AbstractStack {
     }
 
     @Override
+    public void freezeBroker() {
+        throw notEmbedded("freezeBroker()");
+    }
+
+    @Override
+    public void thawBroker() {
+        throw notEmbedded("thawBroker()");
+    }
+
+    @Override
     public Mode mode() {
         return Mode.EXTERNAL;
     }

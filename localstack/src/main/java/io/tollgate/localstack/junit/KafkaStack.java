@@ -35,6 +35,15 @@ public interface KafkaStack {
     /** Starts the broker again on the same port and data and waits until it answers. Embedded mode only. */
     void startBroker();
 
+    /**
+     * SIGSTOPs the broker: its connections stay open and nothing answers, as with a frozen host. {@link #thawBroker()}
+     * lets it go on. Embedded mode only.
+     */
+    void freezeBroker();
+
+    /** SIGCONTs the broker after {@link #freezeBroker()}. Embedded mode only. */
+    void thawBroker();
+
     /** Which kind of stack this is. */
     Mode mode();
 

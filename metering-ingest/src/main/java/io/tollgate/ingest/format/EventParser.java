@@ -24,7 +24,10 @@ public interface EventParser {
     /** The format name: the {@code gateway} field of the events, and the {@code format} metric label. */
     String format();
 
-    /** Appends what element {@code index} became: one Parsed, one Skipped, or one Invalid per bad field. */
+    /**
+     * Appends what element {@code index} became: one Parsed, one Skipped, or one Invalid per bad field. {@code receivedAt}
+     * is both the ingest time of the events and the time of an element that carries none of its own.
+     */
     void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out);
 
     default List<ParseResult> parseAll(List<JsonNode> elements, Instant receivedAt) {
@@ -41,6 +44,26 @@ public interface EventParser {
     }
 
     /**
+     * The raw-topic path: an element without a time of its own is dated {@code recordTime}, the Kafka record's timestamp,
+     * not the time it is processed, so that a replay of an old record is as old as the record (and too late for the dedup
+     * window once it is). The ingest time, and the bound on future times, stay {@code receivedAt}.
+     */
+    default List<ParseResult> parseRecord(List<JsonNode> elements, Instant recordTime, Instant receivedAt) {
+        List<ParseResult> out = new ArrayList<>(elements.size());
+        for (int i = 0; i < elements.size(); i++) {
+            int first = out.size();
+            parse(i, elements.get(i), recordTime, out);
+            for (int j = first; j < out.size(); j++) {
+                if (out.get(j) instanceof ParseResult.Parsed parsed) {
+                    parsed.event().setIngestTime(receivedAt);
+                }
+            }
+            refuseInvalid(i, elements.get(i), out, first, receivedAt);
+        }
+        return out;
+    }
+
+    /**
      * {@link #parse}, then refuses an event whose consumer is not a valid consumer id ({@link ConsumerIds}: the same
      * alphabet as accounts and decisions) and one dated more than {@link #MAX_FUTURE_SKEW} after {@code receivedAt}.
      * Every format goes through here, over HTTP and on the raw topics alike.
@@ -48,6 +71,10 @@ public interface EventParser {
     default void parseChecked(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         int first = out.size();
         parse(index, element, receivedAt, out);
+        refuseInvalid(index, element, out, first, receivedAt);
+    }
+
+    private void refuseInvalid(int index, JsonNode element, List<ParseResult> out, int first, Instant receivedAt) {
         Instant latest = receivedAt.plus(MAX_FUTURE_SKEW);
         for (int i = first; i < out.size(); i++) {
             if (!(out.get(i) instanceof ParseResult.Parsed parsed)) {

@@ -249,7 +249,8 @@ public final class IngestHttpServer {
         record Invalid(int events, List<ParseResult.Invalid> errors) implements Outcome {
         }
 
-        record Ready(List<UsageEvent> events, List<ParseResult.Skipped> skipped) implements Outcome {
+        /** {@code indices} holds, for each event, the index of its element in the request. */
+        record Ready(List<UsageEvent> events, List<Integer> indices, List<ParseResult.Skipped> skipped) implements Outcome {
         }
     }
 
@@ -279,17 +280,19 @@ public final class IngestHttpServer {
         List<ParseResult> results = input.parser().parseAll(elements, receivedAt);
         List<ParseResult.Invalid> errors = new ArrayList<>();
         List<UsageEvent> events = new ArrayList<>(results.size());
+        List<Integer> indices = new ArrayList<>(results.size());
         List<ParseResult.Skipped> skipped = new ArrayList<>();
         for (ParseResult result : results) {
             if (result instanceof ParseResult.Invalid invalid) {
                 errors.add(invalid);
             } else if (result instanceof ParseResult.Parsed parsed) {
                 events.add(parsed.event());
+                indices.add(parsed.index());
             } else if (result instanceof ParseResult.Skipped skip) {
                 skipped.add(skip);
             }
         }
-        return errors.isEmpty() ? new Outcome.Ready(events, skipped) : new Outcome.Invalid(elements.size(), errors);
+        return errors.isEmpty() ? new Outcome.Ready(events, indices, skipped) : new Outcome.Invalid(elements.size(), errors);
     }
 
     private void answer(RoutingContext ctx, Input input, long bytes, Outcome outcome) {
@@ -333,17 +336,46 @@ public final class IngestHttpServer {
                         return;
                     }
                     Throwable error = result.cause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : result.cause();
-                    PublishRejectedException.Reason reason = error instanceof PublishRejectedException rejected
-                            ? rejected.reason() : PublishRejectedException.Reason.UNAVAILABLE;
-                    metrics.rejected(format, reason.label(), ready.events().size());
-                    ctx.response().putHeader("Retry-After", retryAfter);
-                    if (reason == PublishRejectedException.Reason.SATURATED) {
-                        Problem.send(ctx.response(), 503, "saturated", "Ingest saturated",
-                                "Too many events are waiting for Kafka; nothing of this request was published. Retry later.");
-                    } else {
-                        Problem.send(ctx.response(), 503, "kafka-unavailable", "Kafka unavailable",
-                                "Kafka did not acknowledge the events in time. Retry later: events already written are deduplicated on (source, id).");
-                    }
+                    PublishRejectedException rejected = error instanceof PublishRejectedException known ? known
+                            : new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, String.valueOf(error), error);
+                    unavailable(ctx, format, ready, rejected);
                 });
+    }
+
+    /**
+     * 503 with Retry-After. Some events of the request may be in Kafka already: {@code accepted} lists the indices of
+     * those Kafka acknowledged before the answer, {@code failed} the indices of the others, which were not acknowledged
+     * in time (some may still land) and are to be sent again; a resent event that did land is deduplicated on (source, id).
+     */
+    private void unavailable(RoutingContext ctx, String format, Outcome.Ready ready, PublishRejectedException rejected) {
+        List<Integer> acknowledged = rejected.acknowledged();
+        ArrayNode accepted = JSON.createArrayNode();
+        ArrayNode failed = JSON.createArrayNode();
+        int next = 0;
+        for (int position = 0; position < ready.events().size(); position++) {
+            if (next < acknowledged.size() && acknowledged.get(next) == position) {
+                accepted.add(ready.indices().get(position));
+                next++;
+            } else {
+                failed.add(ready.indices().get(position));
+            }
+        }
+        if (!accepted.isEmpty()) {
+            metrics.accepted(format, accepted.size());
+        }
+        metrics.rejected(format, rejected.reason().label(), failed.size());
+        ctx.response().putHeader("Retry-After", retryAfter);
+        ObjectNode problem;
+        if (rejected.reason() == PublishRejectedException.Reason.SATURATED) {
+            problem = Problem.of(503, "saturated", "Ingest saturated",
+                    "Too many events are waiting for Kafka; nothing of this request was published. Retry later.");
+        } else {
+            problem = Problem.of(503, "kafka-unavailable", "Kafka unavailable", "Kafka acknowledged " + accepted.size() + " of "
+                    + ready.events().size() + " events in time: accepted lists them by index, failed the others. Retry later with "
+                    + "the failed ones (or the whole request: events already written are deduplicated on (source, id)).");
+        }
+        problem.set("accepted", accepted);
+        problem.set("failed", failed);
+        Problem.send(ctx.response(), problem);
     }
 }

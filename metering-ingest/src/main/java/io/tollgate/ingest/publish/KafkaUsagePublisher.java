@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,17 +22,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A {@link UsagePublisher} on an idempotent {@code acks=all} producer. {@code send()} can block (metadata,
  * the first schema registration), so sends run on one dedicated thread, never on the caller's. Memory is
- * bounded by {@link InFlightBound}; a send that fails or times out ({@code delivery.timeout.ms}) fails the
- * whole request, which the client retries: some of its events may already be in Kafka, and downstream
- * deduplication on (source, id) counts them once.
+ * bounded by {@link InFlightBound}. A request is answered within the acknowledgement timeout: a send that
+ * fails, or events not acknowledged by then, fail the request with the positions of the events that were
+ * acknowledged, so the client can resend the others (a resent event that did land is deduplicated downstream
+ * on (source, id)).
  */
 public final class KafkaUsagePublisher implements UsagePublisher {
     private static final Logger log = LoggerFactory.getLogger(KafkaUsagePublisher.class);
@@ -41,12 +43,17 @@ public final class KafkaUsagePublisher implements UsagePublisher {
     private final InFlightBound inFlight;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(daemon("tollgate-ingest-sender"));
     private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(daemon("tollgate-ingest-producer-probe"));
+    private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, daemon("tollgate-ingest-ack-deadlines"));
+    private final Duration ackTimeout;
     private volatile boolean connected;
 
-    public KafkaUsagePublisher(Producer<String, UsageEvent> producer, String topic, long maxInFlightEvents, long maxInFlightBytes) {
+    public KafkaUsagePublisher(Producer<String, UsageEvent> producer, String topic, long maxInFlightEvents, long maxInFlightBytes,
+                               Duration ackTimeout) {
         this.producer = producer;
         this.topic = topic;
         this.inFlight = new InFlightBound(maxInFlightEvents, maxInFlightBytes);
+        this.ackTimeout = ackTimeout;
+        deadlines.setRemoveOnCancelPolicy(true);
         probe.scheduleWithFixedDelay(this::probeConnection, 0, 1, TimeUnit.SECONDS);
     }
 
@@ -71,9 +78,9 @@ public final class KafkaUsagePublisher implements UsagePublisher {
     }
 
     public static KafkaUsagePublisher create(Map<String, Object> producerConfig, Serializer<UsageEvent> values, String topic,
-                                             long maxInFlightEvents, long maxInFlightBytes) {
+                                             long maxInFlightEvents, long maxInFlightBytes, Duration ackTimeout) {
         return new KafkaUsagePublisher(new KafkaProducer<>(producerConfig, new StringSerializer(), values),
-                topic, maxInFlightEvents, maxInFlightBytes);
+                topic, maxInFlightEvents, maxInFlightBytes, ackTimeout);
     }
 
     @Override
@@ -85,51 +92,103 @@ public final class KafkaUsagePublisher implements UsagePublisher {
             return CompletableFuture.failedFuture(new PublishRejectedException(PublishRejectedException.Reason.SATURATED,
                     "ingest is saturated: too many events waiting for Kafka", null));
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        done.whenComplete((ok, error) -> inFlight.release(events.size(), bytes));
+        Delivery delivery = new Delivery(events.size(), bytes);
         try {
-            sender.execute(() -> sendAll(events, done));
+            delivery.deadline = deadlines.schedule(delivery::expire, ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            sender.execute(() -> sendAll(events, delivery));
         } catch (RejectedExecutionException e) {
-            done.completeExceptionally(new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, "ingest is shutting down", e));
+            delivery.refuse(events.size(), new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, "ingest is shutting down", e));
         }
-        return done;
+        return delivery.answer;
     }
 
-    private void sendAll(List<UsageEvent> events, CompletableFuture<Void> done) {
-        AtomicInteger pending = new AtomicInteger(events.size());
-        AtomicReference<Exception> failure = new AtomicReference<>();
+    private void sendAll(List<UsageEvent> events, Delivery delivery) {
         for (int i = 0; i < events.size(); i++) {
             UsageEvent event = events.get(i);
             RecordHeaders headers = new RecordHeaders();
             headers.add(INGEST_TIME_HEADER, Long.toString(event.getIngestTime().toEpochMilli()).getBytes(StandardCharsets.UTF_8));
             ProducerRecord<String, UsageEvent> record = new ProducerRecord<>(topic, null,
                     event.getEventTime().toEpochMilli(), event.getConsumer(), event, headers);
+            int position = i;
             try {
-                producer.send(record, (metadata, error) -> {
-                    if (error != null) {
-                        failure.compareAndSet(null, error);
-                    }
-                    if (pending.decrementAndGet() == 0) {
-                        finish(done, failure.get());
-                    }
-                });
+                producer.send(record, (metadata, error) -> delivery.settled(position, error));
             } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-                // The events not sent will never call back: count them down here.
-                if (pending.addAndGet(-(events.size() - i)) == 0) {
-                    finish(done, failure.get());
-                }
+                // The events not sent will never call back: settle them here.
+                delivery.refuse(events.size() - i, e);
                 return;
             }
         }
     }
 
-    private static void finish(CompletableFuture<Void> done, Exception failure) {
-        if (failure == null) {
-            done.complete(null);
-        } else {
-            done.completeExceptionally(new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE,
-                    "Kafka did not acknowledge the events: " + failure.getMessage(), failure));
+    /**
+     * One request's events on their way to Kafka. The answer completes when every event is acknowledged, at the first
+     * refusal, or at the acknowledgement timeout, whichever comes first, and then names what was acknowledged so far.
+     * The in-flight bound is released only when the producer has settled every event (acknowledged or expired by
+     * {@code delivery.timeout.ms}), so that a broker that stops answering fills the bound instead of memory.
+     */
+    private final class Delivery {
+        final CompletableFuture<Void> answer = new CompletableFuture<>();
+        private final BitSet acknowledged;
+        private final int size;
+        private final long bytes;
+        private int unsettled;
+        volatile ScheduledFuture<?> deadline;
+
+        Delivery(int size, long bytes) {
+            this.size = size;
+            this.bytes = bytes;
+            this.unsettled = size;
+            this.acknowledged = new BitSet(size);
+        }
+
+        void settled(int position, Exception error) {
+            boolean last;
+            synchronized (this) {
+                if (error == null) {
+                    acknowledged.set(position);
+                } else {
+                    reject("Kafka refused an event: " + error.getMessage(), error);
+                }
+                last = --unsettled == 0;
+                if (last) {
+                    answer.complete(null); // a no-op when it was answered with a failure already
+                }
+            }
+            if (last) {
+                finished();
+            }
+        }
+
+        void refuse(int notSent, Exception error) {
+            boolean last;
+            synchronized (this) {
+                reject("Kafka did not take the events: " + error.getMessage(), error);
+                unsettled -= notSent;
+                last = unsettled == 0;
+            }
+            if (last) {
+                finished();
+            }
+        }
+
+        synchronized void expire() {
+            reject("Kafka did not acknowledge every event within " + ackTimeout.toMillis() + " ms", null);
+        }
+
+        private void finished() {
+            inFlight.release(size, bytes);
+            ScheduledFuture<?> pending = deadline;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        }
+
+        /** Under this object's lock, so that the answer and the acknowledged events it names agree. */
+        private void reject(String message, Throwable cause) {
+            if (!answer.isDone()) {
+                answer.completeExceptionally(new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, message, cause,
+                        acknowledged.stream().boxed().toList()));
+            }
         }
     }
 
@@ -155,15 +214,17 @@ public final class KafkaUsagePublisher implements UsagePublisher {
     @Override
     public void close() {
         probe.shutdownNow();
+        deadlines.shutdownNow();
         sender.shutdown();
         try {
-            if (!sender.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!sender.awaitTermination(1, TimeUnit.SECONDS)) {
                 sender.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(10));
+        // No 202 was given for an event still unacknowledged here: closing quickly breaks no promise.
+        producer.close(Duration.ofSeconds(3));
     }
 
     private static ThreadFactory daemon(String name) {

@@ -14,8 +14,10 @@ public interface UsagePublisher extends AutoCloseable {
 
     /**
      * Completes when Kafka has acknowledged every event ({@code acks=all}); fails with
-     * {@link PublishRejectedException} when the in-flight bound is reached or Kafka did not acknowledge in time.
-     * Never blocks the caller. {@code bytes} is what the events weigh against the in-flight byte bound.
+     * {@link PublishRejectedException} when the in-flight bound is reached, or when Kafka refused an event or did not
+     * acknowledge every one within the acknowledgement timeout; the exception then names the events that were
+     * acknowledged. Never blocks the caller, and completes within the acknowledgement timeout either way.
+     * {@code bytes} is what the events weigh against the in-flight byte bound.
      */
     CompletableFuture<Void> publish(List<UsageEvent> events, long bytes);
 

@@ -29,8 +29,7 @@ import java.util.stream.Collectors;
 
 /**
  * Normalizes one raw gateway record (an object or an array of them, or a CloudEvent in Kafka binary mode) into
- * UsageEvents timestamped with
- * their event time. A record that is not JSON goes to the dead letters with stage {@value #STAGE_PARSE};
+ * UsageEvents timestamped with their event time; an element without a time of its own takes the record's timestamp. A record that is not JSON goes to the dead letters with stage {@value #STAGE_PARSE};
  * one with invalid elements sends its valid elements on and itself to the dead letters with stage
  * {@value #STAGE_VALIDATE} and every problem in the reason (replaying it is safe: the valid elements are
  * deduplicated downstream on (source, id)). Both leave in the same transaction as the input offsets.
@@ -71,7 +70,9 @@ final class NormalizeProcessor implements Processor<byte[], byte[], byte[], RawO
         }
         List<ParseResult> results;
         try {
-            results = parser.parseAll(elements(parser, record), now);
+            // A replayed record keeps its age: processing time would make it look new and count it again after the dedup window.
+            Instant recordTime = record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
+            results = parser.parseRecord(elements(parser, record), recordTime, now);
         } catch (MalformedBodyException e) {
             deadLetter(record, now, STAGE_PARSE, e.getMessage());
             return;

@@ -8,12 +8,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Stands in for Kafka: acknowledges, or refuses as a saturated or unreachable cluster would. */
+/**
+ * Stands in for Kafka: acknowledges, refuses as a saturated or unreachable cluster would, or (PARTIAL) writes the
+ * events at {@link #acknowledgedPositions} and fails the others, as a cluster that stops answering part-way does.
+ */
 final class FakePublisher implements UsagePublisher {
-    enum Mode { ACKNOWLEDGE, SATURATED, UNAVAILABLE }
+    enum Mode { ACKNOWLEDGE, SATURATED, UNAVAILABLE, PARTIAL }
 
     final List<UsageEvent> published = new ArrayList<>();
     volatile Mode mode = Mode.ACKNOWLEDGE;
+    volatile List<Integer> acknowledgedPositions = List.of();
 
     @Override
     public synchronized CompletableFuture<Void> publish(List<UsageEvent> events, long bytes) {
@@ -27,6 +31,13 @@ final class FakePublisher implements UsagePublisher {
             case UNAVAILABLE -> CompletableFuture.supplyAsync(() -> {
                 throw new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, "timed out", null);
             });
+            case PARTIAL -> {
+                List<Integer> written = acknowledgedPositions;
+                written.forEach(position -> published.add(events.get(position)));
+                yield CompletableFuture.supplyAsync(() -> {
+                    throw new PublishRejectedException(PublishRejectedException.Reason.UNAVAILABLE, "timed out", null, written);
+                });
+            }
         };
     }
 

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
@@ -258,7 +259,8 @@ class IngestHttpServerTest {
         assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
         assertThat(json(response.body())).isEqualTo(json("""
                 {"type": "https://tollgate.dev/problems/saturated", "title": "Ingest saturated", "status": 503,
-                 "detail": "Too many events are waiting for Kafka; nothing of this request was published. Retry later."}
+                 "detail": "Too many events are waiting for Kafka; nothing of this request was published. Retry later.",
+                 "accepted": [], "failed": [0]}
                 """));
     }
 
@@ -273,9 +275,33 @@ class IngestHttpServerTest {
         assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
         assertThat(json(response.body())).isEqualTo(json("""
                 {"type": "https://tollgate.dev/problems/kafka-unavailable", "title": "Kafka unavailable", "status": 503,
-                 "detail": "Kafka did not acknowledge the events in time. Retry later: events already written are deduplicated on (source, id)."}
+                 "detail": "Kafka acknowledged 0 of 1 events in time: accepted lists them by index, failed the others. Retry later with the failed ones (or the whole request: events already written are deduplicated on (source, id)).",
+                 "accepted": [], "failed": [0]}
                 """));
         assertThat(prometheus.scrape()).contains("tollgate_ingest_events_rejected_total{format=\"canonical\",reason=\"unavailable\"} 1.0");
+    }
+
+    @Test
+    void a503AfterAPartialWriteListsTheAcceptedAndTheFailedEventsByTheirIndexInTheRequest() throws Exception {
+        start(Map.of());
+        publisher.mode = FakePublisher.Mode.PARTIAL;
+        publisher.acknowledgedPositions = List.of(0, 2);
+        String skipped = KONG_RECORD.replace("\"upstream\"", "\"kong\"");
+
+        HttpResponse<String> response = post("/v1/events/kong", "application/json", "[" + KONG_RECORD + "," + skipped + ","
+                + KONG_RECORD.replace("k-1", "k-2") + "," + KONG_RECORD.replace("k-1", "k-3") + "]");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+        JsonNode problem = json(response.body());
+        assertThat(problem.get("type").asText()).isEqualTo("https://tollgate.dev/problems/kafka-unavailable");
+        assertThat(problem.get("detail").asText()).startsWith("Kafka acknowledged 2 of 3 events in time");
+        assertThat(problem.get("accepted")).isEqualTo(json("[0, 3]"));
+        assertThat(problem.get("failed")).isEqualTo(json("[2]"));
+        assertThat(publisher.published()).extracting(UsageEvent::getId).containsExactly("k-1", "k-3");
+        assertThat(prometheus.scrape())
+                .contains("tollgate_ingest_events_accepted_total{format=\"kong\"} 2.0")
+                .contains("tollgate_ingest_events_rejected_total{format=\"kong\",reason=\"unavailable\"} 1.0");
     }
 
     @Test

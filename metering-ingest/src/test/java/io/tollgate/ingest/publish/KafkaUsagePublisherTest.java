@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class KafkaUsagePublisherTest {
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
     private static final Serializer<UsageEvent> IDS = (topic, event) -> event.getId().getBytes(StandardCharsets.UTF_8);
 
     private final MockProducer<String, UsageEvent> producer = new MockProducer<>(false, null, new StringSerializer(), IDS);
@@ -42,7 +43,7 @@ class KafkaUsagePublisherTest {
 
     @Test
     void completesOnlyOnceKafkaAcknowledgedEveryEventKeyedByConsumerAtEventTime() throws Exception {
-        publisher = new KafkaUsagePublisher(producer, "usage.events", 100, 1_000_000);
+        publisher = new KafkaUsagePublisher(producer, "usage.events", 100, 1_000_000, ACK_TIMEOUT);
 
         CompletableFuture<Void> done = publisher.publish(List.of(event("e1", "acme"), event("e2", "globex")), 100);
         await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 2);
@@ -62,7 +63,7 @@ class KafkaUsagePublisherTest {
 
     @Test
     void failsAsUnavailableWhenASendIsNotAcknowledged() {
-        publisher = new KafkaUsagePublisher(producer, "usage.events", 100, 1_000_000);
+        publisher = new KafkaUsagePublisher(producer, "usage.events", 100, 1_000_000, ACK_TIMEOUT);
 
         CompletableFuture<Void> done = publisher.publish(List.of(event("e1", "acme"), event("e2", "acme")), 100);
         await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 2);
@@ -78,7 +79,7 @@ class KafkaUsagePublisherTest {
 
     @Test
     void refusesAWholeRequestWhenTheInFlightBoundIsReachedAndTakesItOnceRoomIsBack() throws Exception {
-        publisher = new KafkaUsagePublisher(producer, "usage.events", 3, 1_000_000);
+        publisher = new KafkaUsagePublisher(producer, "usage.events", 3, 1_000_000, ACK_TIMEOUT);
 
         CompletableFuture<Void> first = publisher.publish(List.of(event("e1", "acme"), event("e2", "acme")), 10);
         CompletableFuture<Void> refused = publisher.publish(List.of(event("e3", "acme"), event("e4", "acme")), 10);
@@ -96,5 +97,68 @@ class KafkaUsagePublisherTest {
         producer.completeNext();
         again.get();
         assertThat(producer.history()).extracting(r -> r.value().getId()).containsExactly("e1", "e2", "e3", "e4");
+    }
+
+    @Test
+    void failsPartWayNamingTheEventsKafkaAcknowledgedAndKeepsTheBoundUntilEverySendIsSettled() {
+        publisher = new KafkaUsagePublisher(producer, "usage.events", 100, 1_000_000, ACK_TIMEOUT);
+
+        CompletableFuture<Void> done = publisher.publish(List.of(event("e1", "acme"), event("e2", "acme"), event("e3", "acme"),
+                event("e4", "acme")), 100);
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 4);
+        producer.completeNext();
+        producer.completeNext();
+        producer.errorNext(new org.apache.kafka.common.errors.NotLeaderOrFollowerException("leader moved"));
+
+        assertThatThrownBy(done::get).cause().isInstanceOf(PublishRejectedException.class)
+                .hasMessage("Kafka refused an event: leader moved")
+                .satisfies(e -> assertThat(((PublishRejectedException) e).acknowledged()).containsExactly(0, 1));
+        assertThat(publisher.inFlightEvents()).isEqualTo(4);
+        producer.completeNext();
+        assertThat(publisher.inFlightEvents()).isZero();
+    }
+
+    @Test
+    void answersWithinTheAcknowledgementTimeoutWhenKafkaStopsAnswering() {
+        publisher = new KafkaUsagePublisher(producer, "usage.events", 100, 1_000_000, Duration.ofMillis(300));
+
+        long began = System.nanoTime();
+        CompletableFuture<Void> done = publisher.publish(List.of(event("e1", "acme"), event("e2", "acme"), event("e3", "acme")), 100);
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 3);
+        producer.completeNext();
+
+        assertThatThrownBy(done::get).cause().isInstanceOf(PublishRejectedException.class)
+                .hasMessage("Kafka did not acknowledge every event within 300 ms")
+                .satisfies(e -> assertThat(((PublishRejectedException) e).acknowledged()).containsExactly(0));
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isBetween(Duration.ofMillis(300), Duration.ofSeconds(2));
+        // the producer still holds two events: they count against the bound until it settles them
+        assertThat(publisher.inFlightEvents()).isEqualTo(3);
+        producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
+        producer.completeNext();
+        assertThat(publisher.inFlightEvents()).isZero();
+    }
+
+    @Test
+    void aSendThatThrowsPartWayFailsTheRequestWithWhatWasAcknowledgedBefore() {
+        MockProducer<String, UsageEvent> throwsOnThird = new MockProducer<>(true, null, new StringSerializer(), IDS) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    ProducerRecord<String, UsageEvent> record, org.apache.kafka.clients.producer.Callback callback) {
+                if (history().size() == 2) {
+                    throw new org.apache.kafka.common.errors.TimeoutException("Topic usage.events not present in metadata after 2000 ms.");
+                }
+                return super.send(record, callback);
+            }
+        };
+        publisher = new KafkaUsagePublisher(throwsOnThird, "usage.events", 100, 1_000_000, ACK_TIMEOUT);
+
+        CompletableFuture<Void> done = publisher.publish(List.of(event("e1", "acme"), event("e2", "acme"), event("e3", "acme"),
+                event("e4", "acme")), 100);
+
+        assertThatThrownBy(done::get).cause().isInstanceOf(PublishRejectedException.class)
+                .hasMessageStartingWith("Kafka did not take the events: Topic usage.events not present")
+                .satisfies(e -> assertThat(((PublishRejectedException) e).acknowledged()).containsExactly(0, 1));
+        assertThat(throwsOnThird.history()).extracting(r -> r.value().getId()).containsExactly("e1", "e2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> publisher.inFlightEvents() == 0);
     }
 }

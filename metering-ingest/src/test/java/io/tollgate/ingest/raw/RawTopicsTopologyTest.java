@@ -144,6 +144,38 @@ class RawTopicsTopologyTest {
     }
 
     @Test
+    void datesAnEventWithoutATimeOfItsOwnAtItsRecordTimestampNotAtProcessingTime() {
+        Instant written = WALL_CLOCK.minus(java.time.Duration.ofDays(3));
+        String noTime = CLOUD_EVENT.replace("\"time\": \"2026-11-21T09:59:00Z\", ", "");
+        org.apache.kafka.common.header.internals.RecordHeaders binary = new org.apache.kafka.common.header.internals.RecordHeaders();
+        binary.add("ce_specversion", utf8("1.0")).add("ce_id", utf8("bin-2")).add("ce_source", utf8("gw://bin"))
+                .add("ce_type", utf8("api.request")).add("ce_subject", utf8("initech"));
+
+        cloudEvents.pipeInput(new TestRecord<>(utf8("k"), utf8(noTime), new org.apache.kafka.common.header.internals.RecordHeaders(), written));
+        cloudEvents.pipeInput(new TestRecord<>(utf8("k"), utf8("{\"meters\": {\"requests\": 1}}"), binary, written.plusMillis(1)));
+
+        List<TestRecord<String, UsageEvent>> out = usage.readRecordsToList();
+        assertThat(out).extracting(r -> r.value().getId()).containsExactly("ce-1", "bin-2");
+        assertThat(out).extracting(r -> r.value().getEventTime()).containsExactly(written, written.plusMillis(1));
+        assertThat(out).extracting(TestRecord::getRecordTime).containsExactly(written, written.plusMillis(1));
+        assertThat(out).extracting(r -> r.value().getIngestTime()).containsOnly(WALL_CLOCK);
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void refusesAnEventWithoutATimeWhoseRecordIsDatedInTheFuture() {
+        String noTime = CLOUD_EVENT.replace("\"time\": \"2026-11-21T09:59:00Z\", ", "");
+
+        cloudEvents.pipeInput(new TestRecord<>(utf8("k"), utf8(noTime), new org.apache.kafka.common.header.internals.RecordHeaders(),
+                WALL_CLOCK.plus(java.time.Duration.ofHours(1))));
+
+        assertThat(usage.isEmpty()).isTrue();
+        DeadLetter letter = deadLetters.readValue();
+        assertThat(letter.getStage()).isEqualTo("ingest-validate");
+        assertThat(letter.getReason()).isEqualTo("index 0 time: more than 5 minutes after its receipt (2026-11-21T11:00:00Z)");
+    }
+
+    @Test
     void sendsGarbageToTheDeadLettersWithItsReasonAndGoesOn() {
         kong.pipeInput(utf8("k"), utf8("this is not json"));
         kong.pipeInput(utf8("k2"), utf8(KONG));
