@@ -1,5 +1,8 @@
 package io.tollgate.billing;
 
+import io.tollgate.billing.decision.Estimate;
+import io.tollgate.billing.decision.GatewayChecks;
+import io.tollgate.runtime.BearerTokens;
 import io.tollgate.runtime.EnvConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -27,10 +30,15 @@ public final class BillingConfig extends AbstractConfig {
     public static final String UNKNOWN_CONSUMER = "tollgate.decision.unknown.consumer";
     public static final String TOP_UP_URL = "tollgate.decision.topup.url";
     public static final String SHARED_SECRET = "tollgate.decision.shared.secret";
+    public static final String DECISION_TOKENS = "tollgate.decision.tokens";
+    public static final String ESTIMATE_MAX_UNITS = "tollgate.decision.estimate.max.units";
     public static final String STALE_AFTER_MS = "tollgate.decision.stale.after.ms";
     public static final String STALE_MAX_LAG = "tollgate.decision.stale.max.lag";
     public static final String STALE_POLICY = "tollgate.decision.stale.policy";
     public static final String ADMISSION_TTL_MS = "tollgate.decision.admission.ttl.ms";
+    public static final String STREAMS_APPLICATION_ID = "tollgate.decision.streams.application.id";
+    public static final String USAGE_EVENTS_TOPIC = "tollgate.decision.usage.events.topic";
+    public static final String READINESS_KAFKA_TIMEOUT_MS = "tollgate.billing.readiness.kafka.timeout.ms";
 
     public static final String ADMIN_TOKENS = "tollgate.admin.tokens";
     public static final String ACCOUNTS_TOPIC = "tollgate.billing.accounts.topic";
@@ -76,6 +84,17 @@ public final class BillingConfig extends AbstractConfig {
         return secret == null ? "" : secret.value();
     }
 
+    /** The tokens gateways must present to the decision endpoints; empty when decisions are open. */
+    public BearerTokens decisionTokens() {
+        Password tokens = getPassword(DECISION_TOKENS);
+        return BearerTokens.parse(tokens == null ? "" : tokens.value());
+    }
+
+    /** The checks every decision endpoint makes before deciding, from these settings. */
+    public GatewayChecks gatewayChecks() {
+        return new GatewayChecks(identityHeaders(), sharedSecret(), decisionTokens(), getLong(ESTIMATE_MAX_UNITS));
+    }
+
     private static ConfigDef decisionSettings(ConfigDef def) {
         return def
                 .define(HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
@@ -95,8 +114,14 @@ public final class BillingConfig extends AbstractConfig {
                         "A consumer without a balance: deny (403, reason unknown_consumer) or allow (200).")
                 .define(TOP_UP_URL, Type.STRING, "", Importance.LOW,
                         "Where a consumer tops up credits; {consumer} is replaced by its id. Sent as topUpUrl in 402 bodies when set.")
-                .define(SHARED_SECRET, Type.PASSWORD, "", Importance.MEDIUM,
-                        "When set, decision requests must carry it in header X-Tollgate-Secret, otherwise 401.")
+                .define(DECISION_TOKENS, Type.PASSWORD, "", Importance.HIGH,
+                        "Comma-separated tokens of the gateways (env TOLLGATE_DECISION_TOKENS). When set, every decision endpoint "
+                                + "requires Authorization: Bearer <token> (gRPC: call metadata authorization), otherwise 401 / UNAUTHENTICATED.")
+                .define(SHARED_SECRET, Type.PASSWORD, "", Importance.LOW,
+                        "Older, optional: when set, decision requests must also carry it in header X-Tollgate-Secret, otherwise 401. "
+                                + "Prefer tollgate.decision.tokens.")
+                .define(ESTIMATE_MAX_UNITS, Type.LONG, Estimate.DEFAULT_MAX_UNITS, ConfigDef.Range.between(1, Long.MAX_VALUE / 2),
+                        Importance.LOW, "Largest estimate of one meter a call may declare (X-Usage-Estimate, estimate); larger is a 400 naming the meter.")
                 .define(STALE_AFTER_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                         "The replica is stale when its last poll that reached the end of billing.balances is older than this.")
                 .define(STALE_MAX_LAG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
@@ -106,7 +131,14 @@ public final class BillingConfig extends AbstractConfig {
                                 + "or closed (deny with 403, reason stale_balance).")
                 .define(ADMISSION_TTL_MS, Type.LONG, 300_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
                         "How long a call this instance admitted counts against the balance when no balance counts its usage event "
-                                + "(the gateway never reported it).");
+                                + "(the gateway never reported it).")
+                .define(STREAMS_APPLICATION_ID, Type.STRING, "tollgate-metering", Importance.MEDIUM,
+                        "metering-streams' application id (its consumer group): its committed offsets on the usage events topic "
+                                + "tell, per partition, how fresh the balances are. Empty turns per-partition freshness off.")
+                .define(USAGE_EVENTS_TOPIC, Type.STRING, "usage.events", Importance.MEDIUM,
+                        "The topic of usage events that metering-streams counts into billing.balances (co-partitioned with it).")
+                .define(READINESS_KAFKA_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1000), Importance.LOW,
+                        "GET /readyz answers 503 once Kafka has not answered for this long (it is asked every second).");
     }
 
     /** Settings of the accounts and finance packages. */

@@ -7,8 +7,12 @@ import io.tollgate.billing.decision.BalanceReplica;
 import io.tollgate.billing.decision.DecisionEndpoints;
 import io.tollgate.billing.decision.DecisionMetrics;
 import io.tollgate.billing.decision.DecisionService;
+import io.tollgate.billing.decision.Freshness;
+import io.tollgate.billing.decision.GatewayChecks;
+import io.tollgate.billing.decision.StreamsProgressMonitor;
 import io.tollgate.billing.extauthz.ExtAuthzServer;
 import io.tollgate.billing.extauthz.ExtAuthzService;
+import io.tollgate.runtime.KafkaReachability;
 import io.tollgate.runtime.Lifecycle;
 import io.tollgate.runtime.OpsRoutes.Readiness;
 import io.tollgate.schemas.topics.Topics;
@@ -50,18 +54,32 @@ public final class BillingMain {
                 config.getLong(BillingConfig.STALE_AFTER_MS), config.getLong(BillingConfig.STALE_MAX_LAG), metrics,
                 System::currentTimeMillis)).start();
 
-        DecisionService decisions = new DecisionService(replica, replica, new DecisionService.Settings(
+        Freshness freshness = replica;
+        String streamsApplication = config.getString(BillingConfig.STREAMS_APPLICATION_ID);
+        if (!streamsApplication.isBlank()) {
+            StreamsProgressMonitor progress = lifecycle.register(StreamsProgressMonitor.start(kafka, streamsApplication,
+                    config.getString(BillingConfig.USAGE_EVENTS_TOPIC), config.getString(BillingConfig.BALANCES_TOPIC),
+                    config.getLong(BillingConfig.STALE_AFTER_MS), metrics, System::currentTimeMillis));
+            freshness = replica.withPartitions(progress.freshness());
+        }
+        KafkaReachability reachability = lifecycle.register(KafkaReachability.start(kafka, "billing-readiness",
+                config.getLong(BillingConfig.READINESS_KAFKA_TIMEOUT_MS)));
+
+        DecisionService decisions = new DecisionService(replica, freshness, new DecisionService.Settings(
                 BillingConfig.ALLOW.equals(config.getString(BillingConfig.UNKNOWN_CONSUMER)),
                 BillingConfig.FAIL_CLOSED.equals(config.getString(BillingConfig.STALE_POLICY)),
                 config.getLong(BillingConfig.ADMISSION_TTL_MS)), System::currentTimeMillis);
         DecisionMetrics decisionMetrics = new DecisionMetrics(metrics);
-        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, decisionMetrics, config.identityHeaders(),
-                config.getString(BillingConfig.TOP_UP_URL), config.sharedSecret());
+        GatewayChecks checks = config.gatewayChecks();
+        if (!checks.requiresToken()) {
+            log.warn("{} is empty: the decision endpoints answer any caller that reaches them",
+                    io.tollgate.runtime.EnvConfig.envName(BillingConfig.DECISION_TOKENS));
+        }
+        DecisionEndpoints endpoints = new DecisionEndpoints(decisions, decisionMetrics, checks, config.getString(BillingConfig.TOP_UP_URL));
         int grpcPort = config.getInt(BillingConfig.GRPC_PORT);
         if (grpcPort >= 0) {
             ExtAuthzServer extAuthz = lifecycle.register(ExtAuthzServer.start(config.getString(BillingConfig.HOST), grpcPort,
-                    new ExtAuthzService(decisions, decisionMetrics, config.identityHeaders(), config.getString(BillingConfig.TOP_UP_URL),
-                            config.sharedSecret())));
+                    new ExtAuthzService(decisions, decisionMetrics, checks, config.getString(BillingConfig.TOP_UP_URL))));
             log.info("Envoy ext_authz gRPC on {}:{}", config.getString(BillingConfig.HOST), extAuthz.port());
         }
 
@@ -69,7 +87,7 @@ public final class BillingMain {
 
         BillingServer server = lifecycle.register(BillingServer.start(config.getString(BillingConfig.HOST),
                 config.getInt(BillingConfig.PORT), config.getInt(BillingConfig.EVENT_LOOPS), metrics,
-                () -> readiness(replica.readiness(), accounts.readiness()), endpoints, accounts::mount));
+                () -> readiness(reachability.readiness(), replica.readiness(), accounts.readiness()), endpoints, accounts::mount));
         log.info("billing-service listening on {}:{}", config.getString(BillingConfig.HOST), server.port());
         // after the server, so that /healthz and /readyz answer while the accounts topics are checked
         accounts.start();

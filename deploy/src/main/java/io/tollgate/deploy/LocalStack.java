@@ -40,7 +40,7 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
     /** What {@code --fresh} may delete: only a directory this class laid out, never an arbitrary one. */
     private static final Set<String> OWN_ENTRIES = Set.of("kafka", "registry", "logs", "streams-state", "ingest-state",
-            AdminToken.FILE_NAME, AdminToken.FILE_NAME + ".tmp");
+            AdminToken.FILE_NAME, AdminToken.FILE_NAME + ".tmp", AdminToken.DECISION_FILE_NAME, AdminToken.DECISION_FILE_NAME + ".tmp");
 
     /** Everything {@code ./tollgate up} can set; defaults are SPEC §3's ports and {@code <repo>/.tollgate}. */
     public static final class Options {
@@ -120,6 +120,7 @@ public final class LocalStack implements AutoCloseable {
 
     private final Options options;
     private final String adminToken;
+    private final String decisionToken;
     private volatile KafkaBroker broker;
     private volatile ApicurioRegistry registry;
     private final List<Service> services = new ArrayList<>();
@@ -127,9 +128,10 @@ public final class LocalStack implements AutoCloseable {
     private boolean closed;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
-    private LocalStack(Options options, String adminToken) {
+    private LocalStack(Options options, String adminToken, String decisionToken) {
         this.options = options;
         this.adminToken = adminToken;
+        this.decisionToken = decisionToken;
         LIVE.add(this);
     }
 
@@ -142,7 +144,8 @@ public final class LocalStack implements AutoCloseable {
         if (options.fresh) {
             wipe(options.dataDir);
         }
-        LocalStack stack = new LocalStack(options, AdminToken.readOrCreate(options.dataDir));
+        LocalStack stack = new LocalStack(options, AdminToken.readOrCreate(options.dataDir),
+                AdminToken.readOrCreateDecisionToken(options.dataDir));
         try {
             stack.startInfrastructure();
             if (!options.infraOnly) {
@@ -209,6 +212,7 @@ public final class LocalStack implements AutoCloseable {
             env.put(spec.portEnv(), String.valueOf(port));
             if (spec == ServiceSpec.BILLING_SERVICE) {
                 env.put("TOLLGATE_BILLING_GRPC_PORT", String.valueOf(options.extAuthzGrpcPort));
+                env.put("TOLLGATE_DECISION_TOKENS", decisionToken);
             }
             env.put("TOLLGATE_ADMIN_TOKENS", adminToken);
             env.put("TOLLGATE_STATE_DIR", options.dataDir.resolve("streams-state").toString());
@@ -266,6 +270,11 @@ public final class LocalStack implements AutoCloseable {
         return adminToken;
     }
 
+    /** What gateways present to the decision endpoints: {@code Authorization: Bearer <decision token>}. */
+    public String decisionToken() {
+        return decisionToken;
+    }
+
     public Path dataDir() {
         return options.dataDir;
     }
@@ -306,7 +315,7 @@ public final class LocalStack implements AutoCloseable {
         return pids;
     }
 
-    /** The banner: every URL, the data directory, the logs and the admin token. */
+    /** The banner: every URL, the data directory, the logs, the admin token and the decision token. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add("Kafka bootstrap servers   " + bootstrapServers() + (broker == null ? " (external)" : ""));
@@ -319,6 +328,8 @@ public final class LocalStack implements AutoCloseable {
             lines.add("Services                  not started (--infra-only)");
         }
         lines.add("Admin token               " + adminToken + "   (in " + options.dataDir.resolve(AdminToken.FILE_NAME) + ")");
+        lines.add("Decision token            " + decisionToken + "   (in " + options.dataDir.resolve(AdminToken.DECISION_FILE_NAME)
+                + "; gateways send Authorization: Bearer <it>)");
         lines.add("Data directory            " + options.dataDir);
         lines.add("Logs                      " + options.dataDir.resolve("logs") + (broker == null ? "" : ", " + broker.logFile() + ", " + registry.logFile()));
         return lines;

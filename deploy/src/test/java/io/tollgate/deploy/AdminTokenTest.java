@@ -32,4 +32,16 @@ class AdminTokenTest {
     void twoDataDirectoriesGetDifferentTokens(@TempDir Path a, @TempDir Path b) {
         assertThat(AdminToken.readOrCreate(a)).isNotEqualTo(AdminToken.readOrCreate(b));
     }
+
+    @Test
+    void theDecisionTokenIsAnotherTokenInItsOwnFileKeptAcrossStarts(@TempDir Path dataDir) throws Exception {
+        String admin = AdminToken.readOrCreate(dataDir);
+        String decision = AdminToken.readOrCreateDecisionToken(dataDir);
+
+        assertThat(decision).hasSize(43).matches("[A-Za-z0-9_-]{43}").isNotEqualTo(admin);
+        Path file = dataDir.resolve("decision-token");
+        assertThat(Files.readString(file)).isEqualTo(decision + "\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(AdminToken.readOrCreateDecisionToken(dataDir)).isEqualTo(decision);
+    }
 }

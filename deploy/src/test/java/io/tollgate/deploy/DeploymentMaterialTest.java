@@ -291,6 +291,27 @@ class DeploymentMaterialTest {
     }
 
     @Test
+    void kubernetesBillingTakesDecisionTokensAndStreamsTheAdminTokensFromSecrets() {
+        JsonNode billing = named("Deployment", "billing-service").path("spec").path("template").path("spec").path("containers").get(0);
+        JsonNode streams = named("StatefulSet", "metering-streams").path("spec").path("template").path("spec").path("containers").get(0);
+
+        for (JsonNode ref : List.of(env(billing).get("TOLLGATE_DECISION_TOKENS").path("valueFrom").path("secretKeyRef"),
+                env(streams).get("TOLLGATE_ADMIN_TOKENS").path("valueFrom").path("secretKeyRef"))) {
+            JsonNode secret = named("Secret", ref.path("name").asText());
+            assertThat(secret.path("stringData").has(ref.path("key").asText()))
+                    .as("secret " + ref.path("name").asText() + " has key " + ref.path("key").asText()).isTrue();
+        }
+    }
+
+    @Test
+    void composeRequiresDecisionTokensForBillingAndAdminTokensForStreams() {
+        assertThat(composeService("billing-service").path("environment").path("TOLLGATE_DECISION_TOKENS").asText())
+                .startsWith("${TOLLGATE_DECISION_TOKENS:?");
+        assertThat(composeService("metering-streams").path("environment").path("TOLLGATE_ADMIN_TOKENS").asText())
+                .startsWith("${TOLLGATE_ADMIN_TOKENS:?");
+    }
+
+    @Test
     void kubernetesServicesReadKafkaAndTheRegistryFromTheConfigMap() {
         String configMap = k8s("ConfigMap").get(0).path("metadata").path("name").asText();
         String registryUrl = configMapValue("SCHEMA_REGISTRY_URL");

@@ -46,6 +46,7 @@ public final class IngestConfig extends AbstractConfig {
     public static final String RAW_APPLICATION_ID = "tollgate.ingest.raw.application.id";
     public static final String RAW_STATE_DIR = "tollgate.ingest.raw.state.dir";
     public static final String CREATE_TOPICS = "tollgate.ingest.create.topics";
+    public static final String READINESS_KAFKA_TIMEOUT_MS = "tollgate.ingest.readiness.kafka.timeout.ms";
 
     public static final ConfigDef DEF = EnvConfig.withCommon(new ConfigDef())
             .define(HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
@@ -97,7 +98,9 @@ public final class IngestConfig extends AbstractConfig {
             .define(RAW_STATE_DIR, Type.STRING, Path.of(System.getProperty("java.io.tmpdir"), "tollgate-ingest").toString(),
                     Importance.LOW, "Kafka Streams state.dir (the normalizer keeps no state stores; only its lock files live here).")
             .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.LOW,
-                    "Create the topics this service reads and writes at start-up when they are missing.");
+                    "Create the topics this service reads and writes at start-up when they are missing.")
+            .define(READINESS_KAFKA_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1000), Importance.LOW,
+                    "GET /readyz answers 503 once Kafka has not answered for this long (it is asked every second).");
 
     public IngestConfig(Map<?, ?> originals) {
         super(DEF, originals, false);

@@ -14,6 +14,7 @@ import io.tollgate.ingest.http.IngestHttpServer;
 import io.tollgate.ingest.publish.KafkaUsagePublisher;
 import io.tollgate.ingest.raw.RawTopicsTopology;
 import io.tollgate.runtime.EnvConfig;
+import io.tollgate.runtime.KafkaReachability;
 import io.tollgate.runtime.OpsRoutes;
 import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.schemas.topics.TopicSpec;
@@ -52,13 +53,16 @@ public final class IngestService implements AutoCloseable {
     private final PrometheusMeterRegistry prometheus;
     private final KafkaUsagePublisher publisher;
     private final KafkaStreams streams;
+    private final KafkaReachability kafka;
     private final Vertx vertx;
     private final int port;
 
-    private IngestService(PrometheusMeterRegistry prometheus, KafkaUsagePublisher publisher, KafkaStreams streams, Vertx vertx, int port) {
+    private IngestService(PrometheusMeterRegistry prometheus, KafkaUsagePublisher publisher, KafkaStreams streams,
+                          KafkaReachability kafka, Vertx vertx, int port) {
         this.prometheus = prometheus;
         this.publisher = publisher;
         this.streams = streams;
+        this.kafka = kafka;
         this.vertx = vertx;
         this.port = port;
     }
@@ -104,13 +108,18 @@ public final class IngestService implements AutoCloseable {
             streams.start();
         }
 
+        Map<String, Object> kafkaClient = new HashMap<>(kafkaOverrides);
+        kafkaClient.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        KafkaReachability kafka = KafkaReachability.start(kafkaClient, "tollgate-ingest-readiness",
+                config.getLong(IngestConfig.READINESS_KAFKA_TIMEOUT_MS));
+
         Vertx vertx = Vertx.vertx();
         KafkaStreams normalizer = streams;
         IngestHttpServer http = new IngestHttpServer(vertx, config, publisher, metrics, prometheus,
-                () -> readiness(publisher, normalizer), Clock.systemUTC());
+                () -> readiness(publisher, normalizer, kafka), Clock.systemUTC());
         int port = http.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         log.info("metering-ingest listening on {}:{}", config.getString(IngestConfig.HOST), port);
-        return new IngestService(prometheus, publisher, streams, vertx, port);
+        return new IngestService(prometheus, publisher, streams, kafka, vertx, port);
     }
 
     /** Every raw topic of the configuration with the parser of its format. */
@@ -142,9 +151,14 @@ public final class IngestService implements AutoCloseable {
         return props;
     }
 
-    private static OpsRoutes.Readiness readiness(KafkaUsagePublisher publisher, KafkaStreams streams) {
+    /** Not a latch: Kafka must answer now (see {@link KafkaReachability}), not only once at start-up. */
+    private static OpsRoutes.Readiness readiness(KafkaUsagePublisher publisher, KafkaStreams streams, KafkaReachability kafka) {
         if (!publisher.connected()) {
             return OpsRoutes.Readiness.notReady("the producer has not reached Kafka yet");
+        }
+        OpsRoutes.Readiness reachable = kafka.readiness();
+        if (!reachable.ready()) {
+            return reachable;
         }
         if (streams != null && streams.state() != KafkaStreams.State.RUNNING) {
             return OpsRoutes.Readiness.notReady("raw-topic normalizer is " + streams.state());
@@ -190,7 +204,7 @@ public final class IngestService implements AutoCloseable {
     }
 
     public boolean ready() {
-        return readiness(publisher, streams).ready();
+        return readiness(publisher, streams, kafka).ready();
     }
 
     public KafkaStreams.State normalizerState() {
@@ -209,6 +223,7 @@ public final class IngestService implements AutoCloseable {
             streams.close(Duration.ofSeconds(30));
         }
         publisher.close();
+        kafka.close();
         prometheus.close();
     }
 }

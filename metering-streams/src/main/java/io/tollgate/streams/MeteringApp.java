@@ -4,16 +4,14 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tollgate.runtime.OpsRoutes;
-import io.tollgate.runtime.Problem;
 import io.tollgate.schemas.registry.RegistryConfig;
 import io.tollgate.schemas.registry.SchemaRegistry;
 import io.tollgate.schemas.registry.SchemaRegistryClient;
-import io.tollgate.streams.http.BalanceJson;
 import io.tollgate.streams.http.BalanceLookup;
+import io.tollgate.streams.http.BalanceRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
@@ -23,8 +21,6 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +56,7 @@ public final class MeteringApp implements AutoCloseable {
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         OpsRoutes.mount(router, metrics, this::readiness);
-        router.get("/v1/balances/:consumer").handler(this::balance);
+        new BalanceRoutes(this::lookup, config.adminTokens()).mount(router);
         http = await(vertx.createHttpServer().requestHandler(router)
                 .listen(config.httpPort(), config.getString(MeteringConfig.HTTP_HOST)));
 
@@ -114,23 +110,9 @@ public final class MeteringApp implements AutoCloseable {
         return OpsRoutes.Readiness.yes();
     }
 
-    private void balance(RoutingContext ctx) {
-        String consumer = ctx.pathParam("consumer");
+    private BalanceLookup.Result lookup(String consumer) {
         BalanceLookup current = lookup;
-        BalanceLookup.Result result = current == null ? new BalanceLookup.Unavailable("starting") : current.lookup(consumer);
-        if (result instanceof BalanceLookup.Found found) {
-            ctx.response().putHeader("Content-Type", "application/json").end(BalanceJson.of(found.balance()).toString());
-        } else if (result instanceof BalanceLookup.Elsewhere elsewhere) {
-            String location = "http://" + elsewhere.host().host() + ":" + elsewhere.host().port() + "/v1/balances/"
-                    + URLEncoder.encode(consumer, StandardCharsets.UTF_8).replace("+", "%20");
-            ctx.response().setStatusCode(307).putHeader("Location", location).end();
-        } else if (result instanceof BalanceLookup.NotFound) {
-            Problem.send(ctx.response(), Problem.of(404, "unknown-consumer", "Unknown consumer",
-                    "no usage or account event seen for consumer " + consumer).put("consumer", consumer));
-        } else if (result instanceof BalanceLookup.Unavailable unavailable) {
-            ctx.response().putHeader("Retry-After", "1");
-            Problem.send(ctx.response(), 503, "state-unavailable", "Balances are not queryable right now", unavailable.reason());
-        }
+        return current == null ? new BalanceLookup.Unavailable("starting") : current.lookup(consumer);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tollgate.streams;
 
+import io.tollgate.runtime.BearerTokens;
 import io.tollgate.runtime.EnvConfig;
 import io.tollgate.schemas.topics.Topics;
 import io.tollgate.streams.errors.DeadLetterHandler;
@@ -10,6 +11,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.time.Duration;
@@ -23,6 +25,7 @@ public final class MeteringConfig extends AbstractConfig {
     public static final String STATE_DIR = "tollgate.state.dir";
     public static final String HTTP_HOST = "tollgate.streams.http.host";
     public static final String HTTP_PORT = "tollgate.streams.http.port";
+    public static final String ADMIN_TOKENS = "tollgate.admin.tokens";
     public static final String ADVERTISED_HOST = "tollgate.streams.advertised.host";
     public static final String DEDUP_WINDOW_MS = "tollgate.dedup.window.ms";
     public static final String FLUSH_INTERVAL_MS = "tollgate.balance.flush.interval.ms";
@@ -47,6 +50,9 @@ public final class MeteringConfig extends AbstractConfig {
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the HTTP server binds to.")
             .define(HTTP_PORT, Type.INT, 8070, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of /healthz, /readyz, /metrics and /v1/balances/{consumer}.")
+            .define(ADMIN_TOKENS, Type.PASSWORD, "", Importance.HIGH,
+                    "Comma-separated bearer tokens GET /v1/balances/{consumer} accepts (env TOLLGATE_ADMIN_TOKENS, the same as "
+                            + "billing-service's); none configured refuses every balance query (401).")
             .define(ADVERTISED_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
                     "Host other instances use to reach this one (application.server = host:port).")
             .define(DEDUP_WINDOW_MS, Type.LONG, Duration.ofHours(24).toMillis(), Range.atLeast(1), Importance.HIGH,
@@ -109,6 +115,12 @@ public final class MeteringConfig extends AbstractConfig {
 
     public int httpPort() {
         return getInt(HTTP_PORT);
+    }
+
+    /** The tokens {@code GET /v1/balances/{consumer}} accepts: billing-service's admin tokens. */
+    public BearerTokens adminTokens() {
+        Password tokens = getPassword(ADMIN_TOKENS);
+        return BearerTokens.parse(tokens == null ? "" : tokens.value());
     }
 
     /** Kafka client properties (KAFKA_* overrides, e.g. security settings) for admin clients. */

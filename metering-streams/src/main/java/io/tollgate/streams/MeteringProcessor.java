@@ -8,6 +8,7 @@ import io.tollgate.avro.DeadLetter;
 import io.tollgate.avro.PlanDefined;
 import io.tollgate.avro.UsageAggregate;
 import io.tollgate.avro.UsageEvent;
+import io.tollgate.runtime.LogSafe;
 import io.tollgate.schemas.money.Periods;
 import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.streams.errors.DeadLetters;
@@ -422,7 +423,7 @@ final class MeteringProcessor implements Processor<String, SpecificRecord, Objec
         byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
         DeadLetter letter = DeadLetters.of(topic, source == null ? null : source.partition(), source == null ? null : source.offset(),
                 stage, reason, keyBytes, usageSerde.serialize(topic, event), context.currentSystemTimeMs());
-        log.debug("dead letter {}: {}", stage, reason);
+        log.debug("dead letter {}: {}", stage, LogSafe.quote(reason));
         context.forward(new Record<>(keyBytes, letter, event.getEventTime().toEpochMilli()), MeteringTopology.DEAD_LETTER_SINK);
     }
 }

@@ -27,4 +27,13 @@ class MeteringConfigTest {
         assertThat(defaults.get("processing.guarantee")).isEqualTo("exactly_once_v2");
         assertThat(overridden.get("producer.retry.backoff.ms")).isEqualTo("50");
     }
+
+    @Test
+    void balanceQueriesTakeTheAdminTokensOfTollgateAdminTokensAndNoneByDefault() {
+        MeteringConfig configured = new MeteringConfig(Map.of(MeteringConfig.ADMIN_TOKENS, "first,second"), Map.of());
+
+        assertThat(io.tollgate.runtime.EnvConfig.envName(MeteringConfig.ADMIN_TOKENS)).isEqualTo("TOLLGATE_ADMIN_TOKENS");
+        assertThat(configured.adminTokens().acceptsHeader("Bearer second")).isTrue();
+        assertThat(new MeteringConfig(Map.of(), Map.of()).adminTokens().isEmpty()).isTrue();
+    }
 }

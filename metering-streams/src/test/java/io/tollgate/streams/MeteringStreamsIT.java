@@ -69,6 +69,7 @@ class MeteringStreamsIT {
             "input_tokens", new MeterPrice(500_000_000L, 1_000_000L, 0L, null));
     private static final long GRANT = 100_000_000L;
     private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private static final String ADMIN_TOKEN = "streams-it-admin-token";
 
     private Map<String, Object> settings(KafkaStack stack, TopicNames topics, String applicationId, Path stateDir, int httpPort) {
         Map<String, Object> values = new HashMap<>();
@@ -77,6 +78,7 @@ class MeteringStreamsIT {
         values.put(MeteringConfig.APPLICATION_ID, applicationId);
         values.put(MeteringConfig.STATE_DIR, stateDir.toString());
         values.put(MeteringConfig.HTTP_PORT, String.valueOf(httpPort));
+        values.put(MeteringConfig.ADMIN_TOKENS, ADMIN_TOKEN);
         values.put(MeteringConfig.COMMIT_INTERVAL_MS, "100");
         values.put(MeteringConfig.TOPIC_USAGE_EVENTS, topics.usageEvents());
         values.put(MeteringConfig.TOPIC_BILLING_ACCOUNTS, topics.billingAccounts());
@@ -109,8 +111,8 @@ class MeteringStreamsIT {
     }
 
     private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static boolean ready(int port) {
@@ -310,6 +312,9 @@ class MeteringStreamsIT {
                 assertThat(response.body()).contains("\"usage\":{\"requests\":1500}", "\"spentMicros\":1000000",
                         "\"creditsMicros\":100000000", "\"remainingMicros\":99000000", "\"currency\":\"USD\"");
             });
+            HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort()
+                    + "/v1/balances/acme")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).as("balances take the admin token").isEqualTo(401);
             HttpResponse<String> unknown = get(app.httpPort(), "/v1/balances/nobody");
             assertThat(unknown.statusCode()).isEqualTo(404);
             assertThat(unknown.headers().firstValue("Content-Type")).hasValue("application/problem+json");

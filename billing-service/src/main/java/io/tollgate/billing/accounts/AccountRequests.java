@@ -5,6 +5,7 @@ import io.tollgate.avro.ConsumerUpdated;
 import io.tollgate.avro.CreditsGranted;
 import io.tollgate.avro.MeterPrice;
 import io.tollgate.avro.PlanDefined;
+import io.tollgate.schemas.ConsumerIds;
 import io.tollgate.schemas.money.Money;
 import io.tollgate.schemas.money.Periods;
 
@@ -27,7 +28,7 @@ import java.util.regex.Pattern;
  * Checks that need state (does the plan exist?) are made by {@link AccountsService}.
  */
 public final class AccountRequests {
-    /** Ids of plans and consumers: they are Kafka keys and URL path segments. */
+    /** Ids of plans: Kafka keys and URL path segments. Consumer ids follow {@link ConsumerIds}. */
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     static final Pattern METER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
     static final Set<String> STATUSES = Set.of("active", "suspended", "cancelled");
@@ -114,7 +115,7 @@ public final class AccountRequests {
 
     public static ConsumerUpdated consumer(String id, JsonNode body) throws InvalidRequest {
         List<InvalidRequest.FieldError> errors = new ArrayList<>();
-        checkId("id", id, errors);
+        checkConsumerId("id", id, errors);
         requireObject(body);
         unknownFields(body, CONSUMER_FIELDS, "", errors);
         String plan = text(body, "plan", errors);
@@ -147,7 +148,7 @@ public final class AccountRequests {
 
     public static CreditsGranted credits(String consumer, JsonNode body) throws InvalidRequest {
         List<InvalidRequest.FieldError> errors = new ArrayList<>();
-        checkId("id", consumer, errors);
+        checkConsumerId("id", consumer, errors);
         requireObject(body);
         unknownFields(body, CREDIT_FIELDS, "", errors);
         Long amount = null;
@@ -181,6 +182,14 @@ public final class AccountRequests {
     private static void checkId(String field, String id, List<InvalidRequest.FieldError> errors) {
         if (id == null || !ID.matcher(id).matches()) {
             errors.add(new InvalidRequest.FieldError(field, "ids are 1 to 128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit"));
+        }
+    }
+
+    /** Consumer ids follow the alphabet every module shares (SPEC §6): they arrive from gateways, not from this API. */
+    private static void checkConsumerId(String field, String id, List<InvalidRequest.FieldError> errors) {
+        String problem = ConsumerIds.problem(id);
+        if (problem != null) {
+            errors.add(new InvalidRequest.FieldError(field, problem));
         }
     }
 

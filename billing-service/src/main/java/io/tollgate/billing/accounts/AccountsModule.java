@@ -96,6 +96,8 @@ public final class AccountsModule implements AutoCloseable {
                 .description("Records of usage.hourly applied to the local usage store").register(metrics);
         Gauge.builder("tollgate_replica_skipped_records", () -> accountsReplica.recordsSkipped() + usageReplica.recordsSkipped())
                 .description("Undecodable records skipped by the accounts and usage replicas").register(metrics);
+        Gauge.builder("tollgate_replica_restarts", () -> accountsReplica.restarts() + usageReplica.restarts())
+                .description("Times the accounts and usage replicas' readers were started again after a failure").register(metrics);
     }
 
     public void mount(Router router) {
@@ -103,13 +105,18 @@ public final class AccountsModule implements AutoCloseable {
         financeRoutes.mount(router);
     }
 
-    /** Ready once billing.accounts and usage.hourly have been read up to where they ended at start-up. */
+    /**
+     * Ready once billing.accounts and usage.hourly have been read up to where they ended at start-up, while both
+     * readers run; a reader restarting after a failure, or whose thread died, makes it not ready with the cause.
+     */
     public OpsRoutes.Readiness readiness() {
-        if (!accountsReplica.caughtUp()) {
-            return OpsRoutes.Readiness.notReady("accounts replica: " + accountsReplica.status());
+        OpsRoutes.Readiness accounts = accountsReplica.readiness();
+        if (!accounts.ready()) {
+            return OpsRoutes.Readiness.notReady("accounts replica: " + accounts.detail());
         }
-        if (!usageReplica.caughtUp()) {
-            return OpsRoutes.Readiness.notReady("usage replica: " + usageReplica.status());
+        OpsRoutes.Readiness usageRead = usageReplica.readiness();
+        if (!usageRead.ready()) {
+            return OpsRoutes.Readiness.notReady("usage replica: " + usageRead.detail());
         }
         return OpsRoutes.Readiness.yes();
     }

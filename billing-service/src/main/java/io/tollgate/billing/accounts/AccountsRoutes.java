@@ -1,6 +1,7 @@
 package io.tollgate.billing.accounts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tollgate.schemas.ConsumerIds;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
@@ -12,7 +13,7 @@ import java.util.function.Function;
 
 /**
  * HTTP of the accounts API (SPEC §7): plans, consumers, credits and balances, every route behind
- * {@link AdminAuth}. Writes go through {@link AccountsService}; reads answer from the local replica and
+ * {@link AdminAuth}, which runs before the body is read; consumer ids in paths follow {@code ConsumerIds}. Writes go through {@link AccountsService}; reads answer from the local replica and
  * the balance read model without touching Kafka.
  */
 public final class AccountsRoutes {
@@ -29,22 +30,38 @@ public final class AccountsRoutes {
 
     public void mount(Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
-        router.put("/v1/plans/:id").handler(body).handler(auth).handler(ctx ->
+        Handler<RoutingContext> consumerId = validConsumerId("id");
+        router.put("/v1/plans/:id").handler(auth).handler(body).handler(ctx ->
                 write(ctx, json -> service.putPlan(ctx.pathParam("id"), json), w -> AccountJson.plan(w.stored()), w -> w.created() ? 201 : 200));
         router.get("/v1/plans/:id").handler(auth).handler(ctx -> service.state().plan(ctx.pathParam("id")).ifPresentOrElse(
                 plan -> HttpAnswers.json(ctx, 200, AccountJson.plan(plan)),
                 () -> HttpAnswers.notFound(ctx, "no plan named " + ctx.pathParam("id"))));
 
-        router.put("/v1/consumers/:id").handler(body).handler(auth).handler(ctx ->
+        router.put("/v1/consumers/:id").handler(auth).handler(body).handler(consumerId).handler(ctx ->
                 write(ctx, json -> service.putConsumer(ctx.pathParam("id"), json), w -> AccountJson.consumer(w.stored()), w -> w.created() ? 201 : 200));
-        router.get("/v1/consumers/:id").handler(auth).handler(ctx -> service.state().consumer(ctx.pathParam("id")).ifPresentOrElse(
+        router.get("/v1/consumers/:id").handler(auth).handler(consumerId).handler(ctx -> service.state().consumer(ctx.pathParam("id")).ifPresentOrElse(
                 consumer -> HttpAnswers.json(ctx, 200, AccountJson.consumer(consumer)),
                 () -> HttpAnswers.notFound(ctx, "no consumer named " + ctx.pathParam("id"))));
 
-        router.post("/v1/consumers/:id/credits").handler(body).handler(auth).handler(ctx ->
+        router.post("/v1/consumers/:id/credits").handler(auth).handler(body).handler(consumerId).handler(ctx ->
                 write(ctx, json -> service.grantCredits(ctx.pathParam("id"), json), w -> AccountJson.credit(w.stored()), w -> w.created() ? 201 : 200));
 
-        router.get("/v1/consumers/:id/balance").handler(auth).handler(this::balance);
+        router.get("/v1/consumers/:id/balance").handler(auth).handler(consumerId).handler(this::balance);
+    }
+
+    /**
+     * Answers 400 naming {@code field} when the path parameter {@code param} is not a consumer id (SPEC §6); runs after
+     * the credentials check, so an unauthenticated caller learns nothing from it.
+     */
+    public static Handler<RoutingContext> validConsumerId(String param) {
+        return ctx -> {
+            String problem = ConsumerIds.problem(ctx.pathParam(param));
+            if (problem != null) {
+                HttpAnswers.invalid(ctx, InvalidRequest.of(param, problem));
+                return;
+            }
+            ctx.next();
+        };
     }
 
     private void balance(RoutingContext ctx) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.runtime.LogSafe;
 import io.tollgate.runtime.Problem;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ public final class HttpAnswers {
             Problem.send(ctx.response(), 503, "unavailable", "Kafka unavailable",
                     logFailure.getMessage() + "; nothing was answered as written, retry the same request");
         } else {
-            log.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), cause);
+            log.error("unexpected failure on {} {}", ctx.request().method(), LogSafe.quote(ctx.request().path()), cause);
             Problem.send(ctx.response(), 500, "internal", "Internal error", cause.getClass().getSimpleName());
         }
     }

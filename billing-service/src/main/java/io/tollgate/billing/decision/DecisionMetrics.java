@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code tollgate.decisions} counts answers by outcome ({@code allow}, {@code deny}) and reason;
+ * {@code tollgate.decisions} counts answers by outcome ({@code allow}, {@code deny}, {@code error} for a 500) and reason;
  * {@code tollgate.decision.duration} is the latency histogram from request to response. Meters are created once.
  */
 public final class DecisionMetrics {
@@ -22,7 +22,8 @@ public final class DecisionMetrics {
         Reason[] reasons = Reason.values();
         denied = new Counter[reasons.length];
         for (Reason reason : reasons) {
-            denied[reason.ordinal()] = Counter.builder("tollgate.decisions").tag("outcome", "deny").tag("reason", reason.code())
+            denied[reason.ordinal()] = Counter.builder("tollgate.decisions").tag("outcome", reason.status() >= 500 ? "error" : "deny")
+                    .tag("reason", reason.code())
                     .description("Decisions answered, by outcome and reason").register(registry);
         }
         duration = Timer.builder("tollgate.decision.duration").description("Time from decision request to response")

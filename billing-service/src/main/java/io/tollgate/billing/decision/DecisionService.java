@@ -21,9 +21,10 @@ public final class DecisionService {
     private volatile long periodsValidUntil;
 
     /**
-     * @param allowUnknownConsumers allow (200) a consumer without a balance instead of 403 {@code unknown_consumer}
-     * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica is stale instead of deciding
-     *                              from the last known balance
+     * @param allowUnknownConsumers allow (200) a consumer without a balance, or whose balance has no account (status
+     *                              {@code unknown}), instead of 403 {@code unknown_consumer}
+     * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica, or the consumer's partition, is
+     *                              stale instead of deciding from the last known balance
      * @param admissionTtlMillis    how long an admission counts when no balance ever counts its event
      */
     public record Settings(boolean allowUnknownConsumers, boolean failClosedWhenStale, long admissionTtlMillis) {
@@ -49,15 +50,29 @@ public final class DecisionService {
     public Outcome decide(String consumer, Estimate estimate) {
         long now = clock.getAsLong();
         BalanceView view = balances.get(consumer).orElse(null);
-        if (settings.failClosedWhenStale() && freshness.isStale(now)) {
-            return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
-                    view == null ? 0 : view.balance().getRemainingMicros(),
-                    "The balance replica is behind billing.balances beyond the configured bound; decisions fail closed."));
+        if (settings.failClosedWhenStale()) {
+            if (freshness.isStale(now)) {
+                return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
+                        view == null ? 0 : view.balance().getRemainingMicros(),
+                        "The balance replica is behind billing.balances beyond the configured bound; decisions fail closed."));
+            }
+            if (freshness.isPartitionStale(consumer, view == null ? BalanceView.NO_PARTITION : view.partition(), now)) {
+                return new Outcome(consumer, view, Decision.deny(Reason.STALE_BALANCE,
+                        view == null ? 0 : view.balance().getRemainingMicros(),
+                        "The usage of this consumer's partition has not been counted into its balance for longer than the "
+                                + "configured bound (a metering-streams instance may be down); decisions fail closed."));
+            }
         }
         if (view == null) {
             return new Outcome(consumer, null, settings.allowUnknownConsumers()
                     ? Decision.allow(0, 0)
                     : Decision.deny(Reason.UNKNOWN_CONSUMER, 0, "No balance is known for consumer " + consumer + "."));
+        }
+        if (DecisionRules.isUnknown(view.balance())) {
+            // metered usage but no account: the same answer as no balance at all, before and after its first call
+            return new Outcome(consumer, null, settings.allowUnknownConsumers()
+                    ? Decision.allow(0, 0)
+                    : Decision.deny(Reason.UNKNOWN_CONSUMER, 0, DecisionRules.unknownDetail(consumer)));
         }
         LocalAdmissions admitted = admissionsOf(consumer);
         Decision decision;

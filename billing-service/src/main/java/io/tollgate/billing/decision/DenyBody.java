@@ -13,13 +13,22 @@ public final class DenyBody {
     }
 
     /**
-     * @param consumer         null when the caller is not identified
+     * @param consumer         null when the caller is not identified (or its id is not valid)
      * @param outcome          the decision, null when none was made (bad request, missing identity)
      * @param topUpUrlTemplate {@code {consumer}} is replaced by the URL-encoded consumer; null for none
      */
     public static ObjectNode of(Reason reason, String consumer, DecisionService.Outcome outcome, String detail, String topUpUrlTemplate) {
+        return of(reason, null, consumer, outcome, detail, topUpUrlTemplate);
+    }
+
+    /** @param field the header or JSON field at fault (a 400 or 401 before any decision), null for none */
+    public static ObjectNode of(Reason reason, String field, String consumer, DecisionService.Outcome outcome, String detail,
+                                String topUpUrlTemplate) {
         ObjectNode body = Problem.of(reason.status(), reason.problemType(), reason.title(), detail);
         body.put("reason", reason.code());
+        if (field != null) {
+            body.put("field", field);
+        }
         if (consumer != null) {
             body.put("consumer", consumer);
         }

@@ -1,19 +1,30 @@
 package io.tollgate.billing.decision;
 
+import io.tollgate.runtime.LogSafe;
+
 import java.util.Arrays;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The usage a call declares before it runs ({@code X-Usage-Estimate: input_tokens=2000,output_tokens=500}):
  * units per meter. Every call is at least one request, so {@link #effective()} adds {@code requests=1} unless the
  * estimate names {@code requests} itself. Immutable; a handful of meters, kept in two parallel arrays.
+ *
+ * <p>Units per meter are bounded ({@code tollgate.decision.estimate.max.units}, default {@value #DEFAULT_MAX_UNITS}), so
+ * that a client cannot make a decision's arithmetic leave the range of a {@code long}; error messages name the meter
+ * and never repeat client text unescaped.
  */
 public final class Estimate {
     public static final String REQUESTS = "requests";
     public static final Estimate NONE = new Estimate(new String[0], new long[0]);
     /** The estimate of a call that declares nothing: one request. */
     public static final Estimate ONE_REQUEST = new Estimate(new String[] {REQUESTS}, new long[] {1});
+    /** 10^12 units of one meter in one call: far beyond any real call, far below where a {@code long} overflows. */
+    public static final long DEFAULT_MAX_UNITS = 1_000_000_000_000L;
     private static final int MAX_METERS = 32;
+    /** The names plans may give meters (accounts API) and usage events may carry (ingest). */
+    private static final Pattern METER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
 
     private final String[] meters;
     private final long[] units;
@@ -73,9 +84,10 @@ public final class Estimate {
      * Parses {@code meter=units} pairs separated by commas; blank or null is {@link #NONE}.
      *
      * @throws IllegalArgumentException naming the bad pair, for a missing {@code =}, a negative or non-integer
-     *                                  count, a repeated meter or more than 32 meters
+     *                                  count, a count above {@code maxUnits}, a bad or repeated meter name or more
+     *                                  than 32 meters
      */
-    public static Estimate parseHeader(String header) {
+    public static Estimate parseHeader(String header, long maxUnits) {
         if (header == null || header.isBlank()) {
             return NONE;
         }
@@ -92,18 +104,23 @@ public final class Estimate {
             }
             int eq = pair.indexOf('=');
             if (eq < 0) {
-                throw new IllegalArgumentException("expected meter=units, got '" + pair.trim() + "'");
+                throw new IllegalArgumentException("expected meter=units, got " + LogSafe.quote(pair.trim()));
             }
             String meter = pair.substring(0, eq).trim();
             m[n] = checkMeter(meter, m, n);
-            u[n] = parseUnits(meter, pair.substring(eq + 1).trim());
+            u[n] = parseUnits(meter, pair.substring(eq + 1).trim(), maxUnits);
             n++;
         }
         return n == 0 ? NONE : new Estimate(Arrays.copyOf(m, n), Arrays.copyOf(u, n));
     }
 
-    /** From a JSON object's fields, already read as {@code meter -> units}. */
-    public static Estimate of(Map<String, Long> unitsByMeter) {
+    /** {@link #parseHeader(String, long)} with the default bound. */
+    public static Estimate parseHeader(String header) {
+        return parseHeader(header, DEFAULT_MAX_UNITS);
+    }
+
+    /** From a JSON object's fields, already read as {@code meter -> units}, each at most {@code maxUnits}. */
+    public static Estimate of(Map<String, Long> unitsByMeter, long maxUnits) {
         if (unitsByMeter.isEmpty()) {
             return NONE;
         }
@@ -118,16 +135,40 @@ public final class Estimate {
             if (e.getValue() == null || e.getValue() < 0) {
                 throw new IllegalArgumentException("units of " + e.getKey() + " must be a non-negative integer");
             }
+            if (e.getValue() > maxUnits) {
+                throw tooMany(e.getKey(), maxUnits, Long.toString(e.getValue()));
+            }
             u[n] = e.getValue();
             n++;
         }
         return new Estimate(m, u);
     }
 
-    private static String checkMeter(String meter, String[] seen, int count) {
+    /** {@link #of(Map, long)} with the default bound. */
+    public static Estimate of(Map<String, Long> unitsByMeter) {
+        return of(unitsByMeter, DEFAULT_MAX_UNITS);
+    }
+
+    /** The error for a count above the bound; {@code digits} is the count as sent (digits only). */
+    public static IllegalArgumentException tooMany(String meter, long maxUnits, String digits) {
+        return new IllegalArgumentException("units of " + meter + " must be at most " + maxUnits
+                + (digits.length() <= 20 ? ", not " + digits : ""));
+    }
+
+    /** {@code meter} when it is a meter name, else an error that shows it escaped. */
+    static String requireMeterName(String meter) {
         if (meter.isEmpty()) {
             throw new IllegalArgumentException("empty meter name");
         }
+        if (!METER.matcher(meter).matches()) {
+            throw new IllegalArgumentException("meter names are 1 to 64 letters, digits, '_', '.', ':' or '-', not "
+                    + LogSafe.quote(meter));
+        }
+        return meter;
+    }
+
+    private static String checkMeter(String meter, String[] seen, int count) {
+        requireMeterName(meter);
         for (int i = 0; i < count; i++) {
             if (seen[i].equals(meter)) {
                 throw new IllegalArgumentException("meter " + meter + " named twice");
@@ -136,16 +177,26 @@ public final class Estimate {
         return meter;
     }
 
-    private static long parseUnits(String meter, String text) {
-        try {
-            long value = Long.parseLong(text);
-            if (value < 0) {
-                throw new IllegalArgumentException("units of " + meter + " must not be negative: " + text);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("units of " + meter + " must be a non-negative integer: '" + text + "'");
+    private static long parseUnits(String meter, String text, long maxUnits) {
+        boolean negative = text.startsWith("-");
+        String digits = negative || text.startsWith("+") ? text.substring(1) : text;
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("units of " + meter + " must be a non-negative integer: " + LogSafe.quote(text));
         }
+        if (negative) {
+            throw new IllegalArgumentException("units of " + meter + " must not be negative: " + LogSafe.quote(text));
+        }
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        long units;
+        try {
+            units = Long.parseLong(significant);
+        } catch (NumberFormatException beyondLong) {
+            throw tooMany(meter, maxUnits, significant);
+        }
+        if (units > maxUnits) {
+            throw tooMany(meter, maxUnits, significant);
+        }
+        return units;
     }
 
     @Override

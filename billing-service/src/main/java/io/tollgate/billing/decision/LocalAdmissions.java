@@ -26,9 +26,10 @@ import java.util.Map;
  * consumer forgotten and recreated) becomes the new base and settles nothing; a balance older than the last one seen
  * ({@code updatedAt}) is ignored.
  *
- * <p>No allocation per decision once the arrays have grown to the consumer's peak of pending admissions. Exact
- * arithmetic: a sum that would overflow throws {@link ArithmeticException} and changes nothing. Not thread-safe:
- * callers hold the instance's monitor across settle, price, decide and admit.
+ * <p>No allocation per decision once the arrays have grown to the consumer's peak of pending admissions. The pending
+ * units of a meter are an exact sum: an admission that would take one past a {@code long} throws
+ * {@link ArithmeticException} and changes nothing (removing from a saturated sum would under-count). Their price
+ * saturates like the rules'. Not thread-safe: callers hold the instance's monitor across settle, price, decide and admit.
  */
 public final class LocalAdmissions implements Admitted {
     private static final int INITIAL_CAPACITY = 8;
@@ -94,7 +95,8 @@ public final class LocalAdmissions implements Admitted {
 
     /**
      * Prices the pending units with the balance's meters at the margin over its period usage:
-     * Σ per meter {@code charge(used + pending) − charge(used)}, {@code used} being 0 when the balance's period has ended.
+     * Σ per meter {@code charge(used + pending) − charge(used)}, {@code used} being 0 when the balance's period has ended,
+     * saturating as {@link DecisionRules} does (a cost beyond a {@code long} is more than any balance).
      * {@link #micros()} answers it until the next call.
      */
     public long price(Balance balance, CurrentPeriods now) {
@@ -109,9 +111,9 @@ public final class LocalAdmissions implements Admitted {
                     Long inBalance = periodEnded ? null : usage.get(entry.getKey());
                     long used = inBalance == null ? 0 : inBalance;
                     long charged = FastCharge.charge(Money.billable(used, price.getIncluded()), price.getUnitPriceNanos(), price.getPer());
-                    long withPending = FastCharge.charge(Money.billable(Math.addExact(used, units), price.getIncluded()),
+                    long withPending = FastCharge.charge(Money.billable(Saturating.add(used, units), price.getIncluded()),
                             price.getUnitPriceNanos(), price.getPer());
-                    cost = Math.addExact(cost, Math.subtractExact(withPending, charged));
+                    cost = Saturating.add(cost, withPending == FastCharge.BEYOND_ANY_BALANCE ? withPending : withPending - charged);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.tollgate.billing.extauthz;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 
 import java.io.IOException;
@@ -16,10 +17,11 @@ public final class ExtAuthzServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Listens on {@code host:port} (0 for any free port). */
+    /** Listens on {@code host:port} (0 for any free port); every call passes the service's credentials check first. */
     public static ExtAuthzServer start(String host, int port, ExtAuthzService service) {
         try {
-            return new ExtAuthzServer(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).addService(service).build().start());
+            return new ExtAuthzServer(NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                    .addService(ServerInterceptors.intercept(service, service.credentials())).build().start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen for ext_authz gRPC on " + host + ":" + port, e);
         }

@@ -13,18 +13,25 @@ import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.stub.StreamObserver;
 import io.tollgate.billing.decision.Decision;
 import io.tollgate.billing.decision.DecisionMetrics;
 import io.tollgate.billing.decision.DecisionService;
 import io.tollgate.billing.decision.DenyBody;
 import io.tollgate.billing.decision.Estimate;
+import io.tollgate.billing.decision.GatewayChecks;
 import io.tollgate.billing.decision.MicrosText;
 import io.tollgate.billing.decision.Reason;
+import io.tollgate.runtime.BearerTokens;
+import io.tollgate.runtime.LogSafe;
 import io.tollgate.runtime.Problem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,26 +42,68 @@ import java.util.Map;
  * Deny: {@code denied_response} with the HTTP status of the reason (402 {@code PaymentRequired}, 401, 403, 400),
  * the problem+json body and {@code X-Tollgate-Reason}. Both carry {@code consumer} (and {@code reason} on deny) in
  * {@code dynamic_metadata}, which Envoy's access log can read.
+ *
+ * <p>Gateway credentials travel as call metadata {@code authorization: Bearer <token>} (Envoy's
+ * {@code grpc_service.initial_metadata}); {@link #credentials} checks them before the call is read and fails it with
+ * {@code UNAUTHENTICATED}. The end user's own {@code authorization} header, inside the CheckRequest, is never taken for
+ * the gateway's. An unexpected failure while deciding is answered with a {@code denied_response} of HTTP 500 and a
+ * problem+json body, never left without an answer.
  */
 public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
+    private static final Logger log = LoggerFactory.getLogger(ExtAuthzService.class);
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private final DecisionService service;
     private final DecisionMetrics metrics;
-    private final String[] identityHeaders;
+    private final GatewayChecks checks;
     private final String topUpUrl;
-    private final byte[] sharedSecret;
 
-    public ExtAuthzService(DecisionService service, DecisionMetrics metrics, List<String> identityHeaders, String topUpUrl,
-                           String sharedSecret) {
+    public ExtAuthzService(DecisionService service, DecisionMetrics metrics, GatewayChecks checks, String topUpUrl) {
         this.service = service;
         this.metrics = metrics;
-        this.identityHeaders = identityHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toArray(String[]::new);
+        this.checks = checks;
         this.topUpUrl = topUpUrl == null || topUpUrl.isBlank() ? null : topUpUrl;
-        this.sharedSecret = sharedSecret == null || sharedSecret.isEmpty() ? null : sharedSecret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Without gateway tokens and with the default estimate bound. */
+    public ExtAuthzService(DecisionService service, DecisionMetrics metrics, List<String> identityHeaders, String topUpUrl,
+                           String sharedSecret) {
+        this(service, metrics, new GatewayChecks(identityHeaders, sharedSecret, BearerTokens.parse(""), Estimate.DEFAULT_MAX_UNITS),
+                topUpUrl);
+    }
+
+    /**
+     * Fails every call whose metadata lacks {@code authorization: Bearer <one of the decision tokens>} with
+     * {@code UNAUTHENTICATED}, before its message is read; passes every call when no token is configured.
+     */
+    public ServerInterceptor credentials() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+                long start = System.nanoTime();
+                GatewayChecks.Rejected rejected = checks.token(headers.get(AUTHORIZATION));
+                if (rejected == null) {
+                    return next.startCall(call, headers);
+                }
+                metrics.record(rejected.reason(), start);
+                call.close(io.grpc.Status.UNAUTHENTICATED.withDescription(rejected.detail()), new Metadata());
+                return new ServerCall.Listener<>() {
+                };
+            }
+        };
     }
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> responses) {
-        responses.onNext(decide(request));
+        long start = System.nanoTime();
+        CheckResponse response;
+        try {
+            response = decide(request);
+        } catch (RuntimeException e) {
+            log.error("ext_authz decision failed for {}", LogSafe.quote(request.getAttributes().getRequest().getHttp().getPath()), e);
+            response = deny(Reason.INTERNAL_ERROR, null, null, null,
+                    "Tollgate could not decide this call (" + e.getClass().getSimpleName() + "); it is logged.", start);
+        }
+        responses.onNext(response);
         responses.onCompleted();
     }
 
@@ -62,25 +111,25 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     CheckResponse decide(CheckRequest request) {
         long start = System.nanoTime();
         Map<String, String> headers = request.getAttributes().getRequest().getHttp().getHeadersMap();
-        String secret = headers.get("x-tollgate-secret");
-        if (sharedSecret != null && (secret == null || !MessageDigest.isEqual(sharedSecret, secret.getBytes(StandardCharsets.UTF_8)))) {
-            return deny(Reason.INVALID_SECRET, null, null, "Header X-Tollgate-Secret is missing or wrong.", start);
+        GatewayChecks.Rejected secret = checks.secret(headers.get("x-tollgate-secret"));
+        if (secret != null) {
+            return deny(secret.reason(), secret.field(), null, null, secret.detail(), start);
         }
-        String consumer = identity(headers);
-        if (consumer == null) {
-            return deny(Reason.MISSING_CONSUMER, null, null,
-                    "None of the identity headers is set: " + String.join(", ", identityHeaders) + ".", start);
+        GatewayChecks.Identity identity = checks.identity(name -> headers.get(name.toLowerCase(Locale.ROOT)));
+        if (identity instanceof GatewayChecks.Rejected rejected) {
+            return deny(rejected.reason(), rejected.field(), null, null, rejected.detail(), start);
         }
+        String consumer = ((GatewayChecks.Identified) identity).consumer();
         Estimate estimate;
         try {
-            estimate = Estimate.parseHeader(headers.get("x-usage-estimate"));
+            estimate = checks.estimate(headers.get("x-usage-estimate"));
         } catch (IllegalArgumentException e) {
-            return deny(Reason.INVALID_ESTIMATE, consumer, null, "X-Usage-Estimate: " + e.getMessage(), start);
+            return deny(Reason.INVALID_ESTIMATE, "X-Usage-Estimate", consumer, null, "X-Usage-Estimate: " + e.getMessage(), start);
         }
         DecisionService.Outcome outcome = service.decide(consumer, estimate);
         Decision decision = outcome.decision();
         if (!decision.allowed()) {
-            return deny(decision.reason(), consumer, outcome, decision.detail(), start);
+            return deny(decision.reason(), null, consumer, outcome, decision.detail(), start);
         }
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder().addHeaders(header("x-tollgate-consumer", consumer));
         if (outcome.view() != null) {
@@ -95,11 +144,16 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
         return response;
     }
 
-    private CheckResponse deny(Reason reason, String consumer, DecisionService.Outcome outcome, String detail, long start) {
-        String body = DenyBody.of(reason, consumer, outcome, detail, topUpUrl).toString();
+    private CheckResponse deny(Reason reason, String field, String consumer, DecisionService.Outcome outcome, String detail, long start) {
+        String body = DenyBody.of(reason, field, consumer, outcome, detail, topUpUrl).toString();
+        int code = switch (reason.status()) {
+            case 401 -> Code.UNAUTHENTICATED_VALUE;
+            case 400 -> Code.INVALID_ARGUMENT_VALUE;
+            case 500 -> Code.INTERNAL_VALUE;
+            default -> Code.PERMISSION_DENIED_VALUE;
+        };
         CheckResponse response = CheckResponse.newBuilder()
-                .setStatus(Status.newBuilder().setCode(reason.status() == 401 ? Code.UNAUTHENTICATED_VALUE : Code.PERMISSION_DENIED_VALUE)
-                        .setMessage(reason.code()))
+                .setStatus(Status.newBuilder().setCode(code).setMessage(reason.code()))
                 .setDeniedResponse(DeniedHttpResponse.newBuilder()
                         .setStatus(HttpStatus.newBuilder().setCode(StatusCode.forNumber(reason.status())))
                         .addHeaders(header("content-type", Problem.CONTENT_TYPE))
@@ -109,16 +163,6 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
                 .build();
         metrics.record(reason, start);
         return response;
-    }
-
-    private String identity(Map<String, String> headers) {
-        for (String name : identityHeaders) {
-            String value = headers.get(name);
-            if (value != null && !value.isBlank()) {
-                return value.trim();
-            }
-        }
-        return null;
     }
 
     private static HeaderValueOption header(String key, String value) {

@@ -3,9 +3,11 @@ package io.tollgate.billing.finance;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.billing.accounts.AccountJson;
+import io.tollgate.billing.accounts.AccountsRoutes;
 import io.tollgate.billing.accounts.AccountsState;
 import io.tollgate.billing.accounts.HttpAnswers;
 import io.tollgate.billing.accounts.InvalidRequest;
+import io.tollgate.schemas.ConsumerIds;
 import io.tollgate.schemas.money.Money;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -43,7 +45,7 @@ public final class FinanceRoutes {
 
     public void mount(Router router) {
         router.get("/v1/usage").handler(auth).handler(this::usage);
-        router.get("/v1/consumers/:id/invoices/:period").handler(auth).handler(this::invoice);
+        router.get("/v1/consumers/:id/invoices/:period").handler(auth).handler(AccountsRoutes.validConsumerId("id")).handler(this::invoice);
     }
 
     private void usage(RoutingContext ctx) {
@@ -80,6 +82,9 @@ public final class FinanceRoutes {
     /** Defaults: this UTC month so far, by day, {@value #DEFAULT_LIMIT} items. */
     private UsageQuery.Request usageRequest(MultiMap query) throws InvalidRequest {
         Optional<String> consumer = Optional.ofNullable(query.get("consumer")).filter(c -> !c.isBlank());
+        if (consumer.isPresent() && ConsumerIds.problem(consumer.get()) != null) {
+            throw InvalidRequest.of("consumer", ConsumerIds.problem(consumer.get()));
+        }
         long from;
         long to;
         Granularity granularity;

@@ -90,6 +90,10 @@ public final class ApiFixture implements AutoCloseable {
         }
     }
 
+    public int port() {
+        return port;
+    }
+
     public Answer get(String path) {
         return send("GET", path, null);
     }

@@ -224,8 +224,10 @@ class DecisionEndpointsTest {
         HttpResponse<String> nginx = authorize("X-Consumer-Id", "acme", "X-Usage-Estimate", "input_tokens=lots", "X-Tollgate-Mode", "nginx");
 
         assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(json(response)).isEqualTo(problem(400, "invalid_estimate", "Invalid usage estimate",
-                "X-Usage-Estimate: units of input_tokens must be a non-negative integer: 'lots'", "acme", null));
+        Map<String, Object> expected = problem(400, "invalid_estimate", "Invalid usage estimate",
+                "X-Usage-Estimate: units of input_tokens must be a non-negative integer: \"lots\"", "acme", null);
+        expected.put("field", "X-Usage-Estimate");
+        assertThat(json(response)).isEqualTo(expected);
         assertThat(nginx.statusCode()).isEqualTo(403);
         assertThat(nginx.headers().firstValue("X-Tollgate-Status")).hasValue("400");
     }
@@ -258,6 +260,7 @@ class DecisionEndpointsTest {
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertThat(json(malformed)).containsEntry("detail", "estimate: units of input_tokens must be a non-negative integer");
         assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(json(notJson)).containsEntry("reason", "invalid_request").containsEntry("field", "body");
     }
 
     @Test
@@ -267,8 +270,10 @@ class DecisionEndpointsTest {
         HttpResponse<String> right = send(guarded, "GET", "/v1/authorize", null, "X-Consumer-Id", "custom", "X-Tollgate-Secret", "s3cret");
 
         assertThat(without.statusCode()).isEqualTo(401);
-        assertThat(json(without)).isEqualTo(problem(401, "invalid_secret", "Invalid decision secret",
-                "Header X-Tollgate-Secret is missing or wrong.", null, null));
+        Map<String, Object> expected = problem(401, "invalid_secret", "Invalid decision secret",
+                "Header X-Tollgate-Secret is missing or wrong.", null, null);
+        expected.put("field", "X-Tollgate-Secret");
+        assertThat(json(without)).isEqualTo(expected);
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(right.statusCode()).isEqualTo(200);
     }

@@ -54,10 +54,58 @@ class DecisionRulesTest {
     }
 
     @Test
-    void deniesAConsumerWhoseStatusIsUnknownAsInactive() {
-        Decision decision = decide(prepaid("acme", 25_000_000).setStatus("unknown"), null);
+    void aBalanceWithoutAnAccountIsAnUnknownConsumerNotAnInactiveSubscription() {
+        Decision decision = decide(prepaid("drifter", 0).setStatus("unknown").setPlan(null).setCurrency("XXX"), null);
 
-        assertThat(decision.reason()).isEqualTo(Reason.SUBSCRIPTION_INACTIVE);
+        assertThat(decision).isEqualTo(Decision.deny(Reason.UNKNOWN_CONSUMER, 0, "No account is known for consumer drifter."));
+        assertThat(Reason.UNKNOWN_CONSUMER.status()).isEqualTo(403);
+    }
+
+    @Test
+    void anEstimateWithinTheBoundIsPricedExactlyAndDenied() {
+        Decision decision = decide(withUsage(prepaid("acme", 25_000_000), "requests", 1600), "requests=1000000000000");
+
+        // 10^12 more requests at 0.002 (all beyond the 1000 included): 2,000,000,000.00 USD
+        assertThat(decision).isEqualTo(Decision.deny(Reason.INSUFFICIENT_CREDITS, 25_000_000,
+                "This call is estimated at 2000000000.00 USD but only 25.00 USD remain."));
+    }
+
+    @Test
+    void aCostBeyondALongIsMoreThanAnyBalanceNeverAWrappedOrThrownAmount() {
+        Balance.Builder luxury = prepaid("acme", Long.MAX_VALUE - 1).setMeters(Map.of("gold",
+                io.tollgate.avro.MeterPrice.newBuilder().setUnitPriceNanos(Long.MAX_VALUE).setPer(1).setIncluded(0).setHardLimit(null).build()));
+
+        Decision decision = decide(luxury, "gold=1000000000000");
+
+        assertThat(decision.reason()).isEqualTo(Reason.INSUFFICIENT_CREDITS);
+        assertThat(decision.remainingMicros()).isEqualTo(Long.MAX_VALUE - 1);
+        assertThat(decision.detail()).isEqualTo("This call is estimated at more than any balance can hold; only 9223372036854.775806 USD remain.");
+    }
+
+    @Test
+    void aPostpaidConsumerWithoutLimitIsAllowedAtASaturatedNeverNegativeCost() {
+        Balance.Builder unlimited = postpaid("open", 0, null).setMeters(Map.of("gold",
+                io.tollgate.avro.MeterPrice.newBuilder().setUnitPriceNanos(Long.MAX_VALUE).setPer(1).setIncluded(0).setHardLimit(null).build()));
+
+        Decision decision = decide(unlimited, "gold=1000000000000");
+
+        assertThat(decision).isEqualTo(Decision.allow(0, Long.MAX_VALUE));
+    }
+
+    @Test
+    void admittedUnitsNearTheEndOfALongStillHitTheHardLimit() {
+        Decision decision = DecisionRules.decide(prepaid("acme", 25_000_000).build(), Estimate.parseHeader("output_tokens=10"),
+                new TestBalances.FixedAdmitted(0, Map.of("output_tokens", Long.MAX_VALUE - 3)), NOVEMBER);
+
+        assertThat(decision.reason()).isEqualTo(Reason.QUOTA_EXCEEDED);
+    }
+
+    @Test
+    void admittedMicrosBeyondTheBalanceNeverWrapIntoCredit() {
+        Decision decision = DecisionRules.decide(prepaid("acme", -5).build(), Estimate.NONE,
+                new TestBalances.FixedAdmitted(Long.MAX_VALUE, Map.of()), NOVEMBER);
+
+        assertThat(decision).isEqualTo(Decision.deny(Reason.INSUFFICIENT_CREDITS, Long.MIN_VALUE, "No credits remain."));
     }
 
     @Test

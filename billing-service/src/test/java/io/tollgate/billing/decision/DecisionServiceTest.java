@@ -202,15 +202,15 @@ class DecisionServiceTest {
     void pendingUnitsBeyondWhatAMeterCanCountDenyInsteadOfFailing() {
         java.util.Map<String, io.tollgate.avro.MeterPrice> free = new java.util.HashMap<>();
         free.put("input_tokens", io.tollgate.avro.MeterPrice.newBuilder().setUnitPriceNanos(0).setPer(1).setIncluded(0).setHardLimit(null).build());
-        Balance first = prepaid("acme", 1_000_000).setMeters(free).build();
-        balances.put(first);
+        balances.put(prepaid("acme", 1_000_000).setMeters(free).build());
         DecisionService service = service();
-        assertThat(service.decide("acme", Estimate.parseHeader("input_tokens=2")).allowed()).isTrue();
-        balances.put(Balance.newBuilder(first).setUsage(java.util.Map.of("input_tokens", Long.MAX_VALUE - 1)).setVersion(2).build());
+        // beyond the endpoints' bound on estimates: only a caller of the service itself can declare this much
+        assertThat(service.decide("acme", Estimate.of(java.util.Map.of("input_tokens", Long.MAX_VALUE - 10), Long.MAX_VALUE)).allowed()).isTrue();
 
-        DecisionService.Outcome outcome = service.decide("acme", Estimate.NONE);
+        DecisionService.Outcome outcome = service.decide("acme", Estimate.parseHeader("input_tokens=11"));
 
         assertThat(outcome.decision().reason()).isEqualTo(Reason.QUOTA_EXCEEDED);
+        assertThat(service.pendingAdmissions("acme")).isEqualTo(1);
     }
 
     @Test

@@ -173,7 +173,7 @@ class LocalAdmissionsTest {
     @Test
     void anAdmissionWhoseUnitsWouldOverflowAMetersSumIsRefusedAndChangesNothing() {
         admissions.settle(0, 1, NO_EXPIRY);
-        admissions.admit(1, Estimate.of(java.util.Map.of("input_tokens", Long.MAX_VALUE - 10)).effective());
+        admissions.admit(1, Estimate.of(java.util.Map.of("input_tokens", Long.MAX_VALUE - 10), Long.MAX_VALUE).effective());
 
         assertThatThrownBy(() -> admissions.admit(2, estimate("input_tokens=11"))).isInstanceOf(ArithmeticException.class);
 
@@ -183,12 +183,20 @@ class LocalAdmissionsTest {
     }
 
     @Test
-    void pricingPendingUnitsBeyondWhatAMeterCanCountThrowsInsteadOfWrapping() {
-        Balance full = withUsage(prepaid("acme", 25_000_000), "input_tokens", Long.MAX_VALUE - 1).build();
+    void pendingUnitsPricedBeyondALongAreMoreThanAnyBalanceNeverNegative() {
+        java.util.Map<String, io.tollgate.avro.MeterPrice> gold = TestBalances.proMeters();
+        gold.put("gold", io.tollgate.avro.MeterPrice.newBuilder().setUnitPriceNanos(Long.MAX_VALUE / 3).setPer(1).setIncluded(0)
+                .setHardLimit(null).build());
         admissions.settle(0, 1, NO_EXPIRY);
-        admissions.admit(1, estimate("input_tokens=2"));
+        admissions.admit(1, estimate("gold=10000"));
 
-        assertThatThrownBy(() -> admissions.price(full, NOVEMBER)).isInstanceOf(ArithmeticException.class);
+        assertThat(admissions.price(prepaid("acme", 25_000_000).setMeters(gold).build(), NOVEMBER)).isEqualTo(Long.MAX_VALUE);
+
+        Balance full = withUsage(prepaid("acme", 25_000_000), "input_tokens", Long.MAX_VALUE - 1).build();
+        LocalAdmissions atTheEnd = new LocalAdmissions();
+        atTheEnd.settle(0, 1, NO_EXPIRY);
+        atTheEnd.admit(1, estimate("input_tokens=2"));
+        assertThat(atTheEnd.price(full, NOVEMBER)).as("usage at the end of a long saturates instead of wrapping").isEqualTo(1);
     }
 
     @Test

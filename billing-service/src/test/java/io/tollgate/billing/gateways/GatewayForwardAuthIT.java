@@ -11,8 +11,11 @@ import io.tollgate.billing.BillingServer;
 import io.tollgate.billing.decision.DecisionEndpoints;
 import io.tollgate.billing.decision.DecisionMetrics;
 import io.tollgate.billing.decision.DecisionService;
+import io.tollgate.billing.decision.Estimate;
 import io.tollgate.billing.decision.Freshness;
+import io.tollgate.billing.decision.GatewayChecks;
 import io.tollgate.billing.decision.InMemoryBalances;
+import io.tollgate.runtime.BearerTokens;
 import io.tollgate.runtime.OpsRoutes;
 import io.tollgate.schemas.money.Periods;
 import org.junit.jupiter.api.AfterAll;
@@ -51,8 +54,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Real nginx and real Caddy, configured with the files shipped in {@code deploy/gateways/}, in front of a small
- * upstream and of billing-service (in-process, read model filled by hand): a funded consumer gets the upstream's
- * 200, one without credits the 402 and its problem body, and the upstream never sees a denied call.
+ * upstream and of billing-service (in-process, read model filled by hand, gateway tokens required): a funded consumer
+ * gets the upstream's 200, one without credits the 402 and its problem body, and the upstream never sees a denied
+ * call. The same files with another token get 401 for every call: the gateways really send the decision token.
  */
 @Tag("integration")
 @Timeout(60)
@@ -64,6 +68,8 @@ class GatewayForwardAuthIT {
     private static final Map<String, AtomicInteger> UPSTREAM_CALLS = new ConcurrentHashMap<>();
     private static final List<Process> GATEWAY_PROCESSES = new ArrayList<>();
     private static final Map<String, Integer> GATEWAY_PORTS = new HashMap<>();
+    private static final String DECISION_TOKEN = "gateway-it-decision-token";
+    private static final String WRONG = "-wrong-token";
     private static BillingServer billing;
     private static HttpServer upstream;
 
@@ -75,8 +81,9 @@ class GatewayForwardAuthIT {
         DecisionService service = new DecisionService(balances, Freshness.ALWAYS_FRESH, DecisionService.Settings.defaults(),
                 System::currentTimeMillis);
         billing = BillingServer.start("127.0.0.1", 0, 1, metrics, OpsRoutes.Readiness::yes, new DecisionEndpoints(service,
-                new DecisionMetrics(metrics), List.of("X-Consumer-Id", "X-Consumer-Custom-Id", "X-Consumer-Username"),
-                "https://billing.example/top-up/{consumer}", ""), router -> { });
+                new DecisionMetrics(metrics), new GatewayChecks(List.of("X-Consumer-Id", "X-Consumer-Custom-Id", "X-Consumer-Username"),
+                        "", BearerTokens.parse(DECISION_TOKEN), Estimate.DEFAULT_MAX_UNITS),
+                "https://billing.example/top-up/{consumer}"), router -> { });
 
         upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         upstream.createContext("/", exchange -> {
@@ -93,10 +100,12 @@ class GatewayForwardAuthIT {
         upstream.start();
 
         if (onPath("nginx")) {
-            startNginx(Files.createDirectories(work.resolve("nginx")));
+            startNginx("nginx", Files.createDirectories(work.resolve("nginx")), DECISION_TOKEN);
+            startNginx("nginx" + WRONG, Files.createDirectories(work.resolve("nginx" + WRONG)), "not-" + DECISION_TOKEN);
         }
         if (onPath("caddy")) {
-            startCaddy(Files.createDirectories(work.resolve("caddy")));
+            startCaddy("caddy", Files.createDirectories(work.resolve("caddy")), DECISION_TOKEN);
+            startCaddy("caddy" + WRONG, Files.createDirectories(work.resolve("caddy" + WRONG)), "not-" + DECISION_TOKEN);
         }
     }
 
@@ -143,9 +152,11 @@ class GatewayForwardAuthIT {
                 .replace(gatewayListen, "127.0.0.1:" + gatewayPort);
     }
 
-    private static void startNginx(Path dir) throws Exception {
+    /** nginx with the shipped file, its token put in as {@code envsubst '${TOLLGATE_DECISION_TOKEN}'} would. */
+    private static void startNginx(String name, Path dir, String decisionToken) throws Exception {
         int port = freePort();
-        Files.writeString(dir.resolve("tollgate.conf"), shipped("nginx/tollgate.conf", port, "127.0.0.1:8000"));
+        Files.writeString(dir.resolve("tollgate.conf"), shipped("nginx/tollgate.conf", port, "127.0.0.1:8000")
+                .replace("${TOLLGATE_DECISION_TOKEN}", decisionToken));
         for (String temp : List.of("body", "proxy", "fastcgi", "uwsgi", "scgi")) {
             Files.createDirectories(dir.resolve(temp));
         }
@@ -167,7 +178,7 @@ class GatewayForwardAuthIT {
                 "  include " + dir.resolve("tollgate.conf") + ";",
                 "}", ""));
         String nginx = onPathIn("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-        launch("nginx", port, dir, nginx, "-e", dir.resolve("error.log").toString(), "-p", dir.toString(), "-c",
+        launch(name, port, dir, nginx, "-e", dir.resolve("error.log").toString(), "-p", dir.toString(), "-c",
                 dir.resolve("nginx.conf").toString());
     }
 
@@ -175,14 +186,16 @@ class GatewayForwardAuthIT {
         return Files.isExecutable(Path.of(file));
     }
 
-    private static void startCaddy(Path dir) throws Exception {
+    /** Caddy with the shipped file; it reads its token from the environment, as the Caddyfile says. */
+    private static void startCaddy(String name, Path dir, String decisionToken) throws Exception {
         int port = freePort();
         Files.writeString(dir.resolve("Caddyfile"), shipped("caddy/Caddyfile", port, "127.0.0.1:8001"));
         ProcessBuilder builder = new ProcessBuilder("caddy", "run", "--config", dir.resolve("Caddyfile").toString(), "--adapter", "caddyfile");
+        builder.environment().put("TOLLGATE_DECISION_TOKEN", decisionToken);
         builder.environment().put("HOME", dir.toString());
         builder.environment().put("XDG_DATA_HOME", dir.resolve("data").toString());
         builder.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
-        launch("caddy", port, dir, builder);
+        launch(name, port, dir, builder);
     }
 
     private static void launch(String name, int port, Path dir, String... command) throws Exception {
@@ -216,7 +229,8 @@ class GatewayForwardAuthIT {
     }
 
     private static int gateway(String name) {
-        assumeThat(onPath(name)).as(name + " is not installed (apt-get install -y nginx caddy); skipping its check").isTrue();
+        String binary = name.replace(WRONG, "");
+        assumeThat(onPath(binary)).as(binary + " is not installed (apt-get install -y nginx caddy); skipping its check").isTrue();
         return GATEWAY_PORTS.get(name);
     }
 
@@ -274,5 +288,29 @@ class GatewayForwardAuthIT {
         assertThat(unknown.statusCode()).isEqualTo(403);
         assertThat(unknown.headers().firstValue("X-Tollgate-Reason")).hasValue("unknown_consumer");
         assertThat(JSON.readTree(unknown.body()).path("consumer").asText()).isEqualTo("ghost");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nginx", "caddy"})
+    void aGatewayWithAWrongDecisionTokenGets401ForEveryCallAndTheUpstreamNothing(String name) throws Exception {
+        int before = UPSTREAM_CALLS.getOrDefault("acme", new AtomicInteger()).get();
+
+        HttpResponse<String> funded = call(gateway(name + WRONG), "X-Consumer-Id", "acme");
+        HttpResponse<String> broke = call(gateway(name + WRONG), "X-Consumer-Id", "broke");
+
+        for (HttpResponse<String> response : List.of(funded, broke)) {
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.headers().firstValue("X-Tollgate-Reason")).hasValue("invalid_token");
+            assertThat(JSON.readTree(response.body()).path("reason").asText()).isEqualTo("invalid_token");
+        }
+        assertThat(UPSTREAM_CALLS.getOrDefault("acme", new AtomicInteger()).get()).isEqualTo(before);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nginx", "caddy"})
+    void aClientsOwnAuthorizationHeaderIsNotTakenForTheGatewaysToken(String name) throws Exception {
+        HttpResponse<String> response = call(gateway(name + WRONG), "X-Consumer-Id", "acme", "Authorization", "Bearer " + DECISION_TOKEN);
+
+        assertThat(response.statusCode()).isEqualTo(401);
     }
 }

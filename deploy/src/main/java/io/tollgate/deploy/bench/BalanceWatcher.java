@@ -2,6 +2,7 @@ package io.tollgate.deploy.bench;
 
 import io.tollgate.avro.Balance;
 import io.tollgate.schemas.serde.AvroSerde;
+import io.tollgate.schemas.topics.TopicReaders;
 import io.tollgate.schemas.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,10 +34,9 @@ final class BalanceWatcher implements AutoCloseable {
     private volatile RuntimeException failure;
 
     BalanceWatcher(String bootstrapServers, String schemaRegistryUrl) {
-        consumer = new KafkaConsumer<>(Map.of(
+        consumer = TopicReaders.consumer(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.CLIENT_ID_CONFIG, "tollgate-bench-balances",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
                 new StringDeserializer(), AvroSerde.forValues(Balance.class, schemaRegistryUrl).deserializer());

@@ -127,7 +127,7 @@ public final class BenchCommand implements Callable<Integer> {
             stack.describe().forEach(line -> out.println("  " + line));
             BenchRun.Target target = new BenchRun.Target(stack.url(ServiceSpec.METERING_INGEST).orElseThrow(),
                     stack.url(ServiceSpec.BILLING_SERVICE).orElseThrow(), stack.bootstrapServers(), stack.schemaRegistryUrl(),
-                    stack.adminToken(), stack.processIds(), dir);
+                    stack.adminToken(), stack.decisionToken(), stack.processIds(), dir);
             result = new BenchRun(settings, target, out).run();
             out.println();
             BenchReport.table(result).forEach(out::println);

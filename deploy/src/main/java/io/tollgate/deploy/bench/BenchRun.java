@@ -46,7 +46,7 @@ final class BenchRun {
 
     /** Where the stack under test answers, and the processes to sample. */
     record Target(String ingestUrl, String billingUrl, String bootstrapServers, String schemaRegistryUrl, String adminToken,
-                  Map<String, Long> processIds, Path workDir) {
+                  String decisionToken, Map<String, Long> processIds, Path workDir) {
     }
 
     private final BenchSettings settings;
@@ -80,7 +80,7 @@ final class BenchRun {
                          Topics.KONG_LOGS.name(), traffic, probes, expected, settings.batchSize(), settings.rawShare(),
                          BenchSettings.INGEST_CONNECTIONS, settings.probeStride());
                  KafkaFloor kafka = new KafkaFloor(target.bootstrapServers(), traffic)) {
-                DecisionLoad decisions = new DecisionLoad(vertx, settings.decisionConnections(), asked);
+                DecisionLoad decisions = new DecisionLoad(vertx, settings.decisionConnections(), asked, target.decisionToken());
                 URI authorize = billing.resolve("/v1/authorize");
                 probes.start();
 
@@ -210,10 +210,11 @@ final class BenchRun {
         }
     }
 
-    /** The plan, then consumers: funded ones and probes get credits; broke ones get none. Waits until billing answers for them. */
     private TollgateApi api() {
-        return new TollgateApi(json, target.ingestUrl(), target.billingUrl(), target.adminToken());
+        return new TollgateApi(json, target.ingestUrl(), target.billingUrl(), target.adminToken(), target.decisionToken());
     }
+
+    /** The plan, then consumers: funded ones and probes get credits; broke ones get none. Waits until billing answers for them. */
 
     private List<String> setUp(List<String> funded, List<String> probes) {
         TollgateApi api = api();

@@ -41,14 +41,21 @@ final class DecisionLoad {
     private final Vertx vertx;
     private final int connections;
     private final List<String> consumers;
+    private final String decisionToken;
 
-    DecisionLoad(Vertx vertx, int connections, List<String> consumers) {
+    /** @param decisionToken sent as {@code Authorization: Bearer}, as a gateway does; null sends none */
+    DecisionLoad(Vertx vertx, int connections, List<String> consumers, String decisionToken) {
         if (consumers.isEmpty()) {
             throw new IllegalArgumentException("decisions need at least one consumer to ask about");
         }
         this.vertx = vertx;
         this.connections = connections;
         this.consumers = List.copyOf(consumers);
+        this.decisionToken = decisionToken;
+    }
+
+    DecisionLoad(Vertx vertx, int connections, List<String> consumers) {
+        this(vertx, connections, consumers, null);
     }
 
     /**
@@ -110,6 +117,9 @@ final class DecisionLoad {
             String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
             base = new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost()).setPort(url.getPort())
                     .setURI(path).setTimeout(TimeUnit.SECONDS.toMillis(30));
+            if (decisionToken != null) {
+                base.putHeader("Authorization", "Bearer " + decisionToken);
+            }
         }
 
         /** Asks about {@code consumer}; its latency runs from {@code fromNanos}; {@code then} runs once it is answered. */

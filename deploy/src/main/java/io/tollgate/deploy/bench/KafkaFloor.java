@@ -1,6 +1,7 @@
 package io.tollgate.deploy.bench;
 
 import io.tollgate.localstack.TopicCreator;
+import io.tollgate.schemas.topics.TopicReaders;
 import io.tollgate.schemas.topics.TopicSpec;
 import io.tollgate.schemas.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -105,7 +106,7 @@ final class KafkaFloor implements AutoCloseable {
         volatile boolean closed;
 
         Reader(String topic) {
-            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+            KafkaConsumer<String, byte[]> consumer = TopicReaders.consumer(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                     ConsumerConfig.CLIENT_ID_CONFIG, "tollgate-bench-floor-reader",
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,

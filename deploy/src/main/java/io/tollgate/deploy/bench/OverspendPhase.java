@@ -71,6 +71,8 @@ final class OverspendPhase {
     private final String ingestUrl;
     private final String billingUrl;
     private final String bootstrapServers;
+    /** Sent as {@code Authorization: Bearer}, as a gateway does; null sends none. */
+    private final String decisionToken;
     private final PrintStream out;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
     /** A consumer of its own per run, so that a kept data directory can run the phase again. */
@@ -83,6 +85,7 @@ final class OverspendPhase {
         this.ingestUrl = target.ingestUrl();
         this.billingUrl = target.billingUrl();
         this.bootstrapServers = target.bootstrapServers();
+        this.decisionToken = target.decisionToken();
         this.out = out;
     }
 
@@ -160,10 +163,14 @@ final class OverspendPhase {
     private void hammer(String source, boolean viaRawTopic, KafkaProducer<String, byte[]> producer, HttpLogger httpLogger, Tally tally,
                         AtomicBoolean running) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest ask = HttpRequest.newBuilder(URI.create(billingUrl + "/v1/authorize"))
+        HttpRequest.Builder asking = HttpRequest.newBuilder(URI.create(billingUrl + "/v1/authorize"))
                 .header("X-Consumer-Id", consumerId)
                 .timeout(Duration.ofSeconds(10))
-                .GET().build();
+                .GET();
+        if (decisionToken != null) {
+            asking.header("Authorization", "Bearer " + decisionToken);
+        }
+        HttpRequest ask = asking.build();
         long n = 0;
         while (running.get()) {
             int status;

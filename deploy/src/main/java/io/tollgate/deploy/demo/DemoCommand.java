@@ -62,6 +62,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Admin token of the running stack (default: read <data-dir>/admin-token).")
     String adminToken;
 
+    @Option(names = "--decision-token", paramLabel = "TOKEN",
+            description = "Decision token of the running stack (default: read <data-dir>/decision-token if present).")
+    String decisionToken;
+
     private final Launcher launcher;
     private final PrintStream out;
 
@@ -103,7 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         try (RawTopicProducer topics = new RawTopicProducer(stack.bootstrapServers())) {
             ObjectMapper json = new ObjectMapper();
-            TollgateApi api = new TollgateApi(json, stack.ingestUrl(), stack.billingUrl(), stack.adminToken());
+            TollgateApi api = new TollgateApi(json, stack.ingestUrl(), stack.billingUrl(), stack.adminToken(), stack.decisionToken());
             DemoRun run = new DemoRun(json, api, topics, table, Clock.systemUTC(), Duration.ofSeconds(stepTimeoutSeconds),
                     Topics.KONG_LOGS.name(), Topics.APISIX_LOGS.name());
             failures.addAll(run.play());
@@ -141,7 +145,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     private DemoStack external(Path dir) throws IOException {
         String token = adminToken != null ? adminToken : Files.readString(dir.resolve("admin-token")).trim();
-        return new DemoStack.External(ingestUrl, billingUrl, bootstrapServers, token);
+        Path decisionFile = dir.resolve("decision-token");
+        String gatewayToken = decisionToken != null ? decisionToken
+                : Files.isRegularFile(decisionFile) ? Files.readString(decisionFile).trim() : null;
+        return new DemoStack.External(ingestUrl, billingUrl, bootstrapServers, token, gatewayToken);
     }
 
     private static boolean listening(int port) {

@@ -12,6 +12,9 @@ interface DemoStack extends AutoCloseable {
 
     String adminToken();
 
+    /** The token gateways present to the decision endpoints; null when decisions are open. */
+    String decisionToken();
+
     /** Lines for the reader: ports, data directory, where the logs are. */
     List<String> describe();
 
@@ -28,7 +31,8 @@ interface DemoStack extends AutoCloseable {
     void close();
 
     /** A stack somebody else runs (e.g. {@code ./tollgate up}): nothing to stop. */
-    record External(String ingestUrl, String billingUrl, String bootstrapServers, String adminToken) implements DemoStack {
+    record External(String ingestUrl, String billingUrl, String bootstrapServers, String adminToken, String decisionToken)
+            implements DemoStack {
         @Override
         public List<String> describe() {
             return List.of("ingest " + ingestUrl, "billing " + billingUrl, "kafka " + bootstrapServers);

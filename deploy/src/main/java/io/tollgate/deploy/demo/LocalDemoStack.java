@@ -56,6 +56,11 @@ final class LocalDemoStack implements DemoStack {
     }
 
     @Override
+    public String decisionToken() {
+        return stack.decisionToken();
+    }
+
+    @Override
     public List<String> describe() {
         return stack.describe();
     }

@@ -34,12 +34,22 @@ public final class TollgateApi {
     private final String ingestUrl;
     private final String billingUrl;
     private final String adminToken;
+    private final String decisionToken;
 
-    public TollgateApi(ObjectMapper json, String ingestUrl, String billingUrl, String adminToken) {
+    /**
+     * @param decisionToken sent as {@code Authorization: Bearer} on decisions, as a gateway does; null sends none
+     */
+    public TollgateApi(ObjectMapper json, String ingestUrl, String billingUrl, String adminToken, String decisionToken) {
         this.json = json;
         this.ingestUrl = trimSlash(ingestUrl);
         this.billingUrl = trimSlash(billingUrl);
         this.adminToken = adminToken;
+        this.decisionToken = decisionToken;
+    }
+
+    /** Without a decision token: for stacks whose decisions are open. */
+    public TollgateApi(ObjectMapper json, String ingestUrl, String billingUrl, String adminToken) {
+        this(json, ingestUrl, billingUrl, adminToken, null);
     }
 
     Reply ingest(String path, String contentType, byte[] body) {
@@ -76,11 +86,13 @@ public final class TollgateApi {
         return send(admin(billingUrl + "/v1/consumers/" + encode(consumer) + "/balance").GET());
     }
 
-    /** Forward auth as a gateway asks it: any method on /v1/authorize, the consumer in X-Consumer-Id. */
+    /** Forward auth as a gateway asks it: any method on /v1/authorize, the consumer in X-Consumer-Id, the gateway's token. */
     public Reply authorize(String consumer) {
-        return send(HttpRequest.newBuilder(URI.create(billingUrl + "/v1/authorize"))
-                .header("X-Consumer-Id", consumer)
-                .GET());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(billingUrl + "/v1/authorize")).header("X-Consumer-Id", consumer);
+        if (decisionToken != null) {
+            request.header("Authorization", "Bearer " + decisionToken);
+        }
+        return send(request.GET());
     }
 
     Reply usage(Instant from, Instant to, String granularity) {

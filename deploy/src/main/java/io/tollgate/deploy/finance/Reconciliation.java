@@ -36,9 +36,11 @@ import java.util.TreeSet;
  *   <li>Each counted event adds its units to its consumer's (meter, hour of event time).</li>
  *   <li>A period (the consumer's plan's UTC month or day) is charged per meter from its total, with
  *       {@link Money#charge}: billable units times the unit price over {@code per}, rounded half-up once.</li>
- *   <li>Credits: the sum of grants, each (consumer, idempotency key) once. A balance's credits are the grants
- *       minus the charges of every period before the balance's period; remaining is credits minus spent
- *       (prepaid) or spend limit minus spent (postpaid).</li>
+ *   <li>Credits: the sum of grants, each (consumer, idempotency key) once. A prepaid balance's credits are the grants
+ *       minus the charges of every period before the balance's period, and remaining is credits minus spent; a
+ *       postpaid balance's credits are the grants (postpaid charges are invoiced, never taken from credits), and
+ *       remaining is spend limit minus spent. Like the rating, this takes the consumer's current billing mode for its
+ *       whole history.</li>
  * </ul>
  * Every period is rated with the consumer's plan as it stands at the end of billing.accounts; a price change
  * after a period was closed by streams shows up as a difference for that period.
@@ -278,12 +280,15 @@ public final class Reconciliation {
         long spent = charges.getOrDefault(balance.getPeriod(), Map.of()).values().stream().mapToLong(Long::longValue).sum();
         long earlier = charges.entrySet().stream().filter(e -> e.getKey().compareTo(balance.getPeriod()) < 0)
                 .flatMap(e -> e.getValue().values().stream()).mapToLong(Long::longValue).sum();
-        long credits = expected.grantedMicros().getOrDefault(consumer, 0L) - earlier;
+        long granted = expected.grantedMicros().getOrDefault(consumer, 0L);
         ConsumerUpdated account = expected.consumers().get(consumer);
+        long credits;
         long remaining;
         if (account != null && "postpaid".equals(account.getBilling())) {
+            credits = granted;
             remaining = account.getSpendLimitMicros() == null ? 0 : account.getSpendLimitMicros() - spent;
         } else {
+            credits = granted - earlier;
             remaining = credits - spent;
         }
         check(differences, consumer, subject, "spent", spent, balance.getSpentMicros());

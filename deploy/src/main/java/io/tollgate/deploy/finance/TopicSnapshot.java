@@ -1,6 +1,7 @@
 package io.tollgate.deploy.finance;
 
 import io.tollgate.schemas.serde.AvroSerde;
+import io.tollgate.schemas.topics.TopicReaders;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,8 +19,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every record of a topic up to the end offsets it had when reading started, partition by partition in
- * offset order. Records that cannot be decoded are counted, not returned.
+ * Every committed record of a topic up to the end offsets it had when reading started, partition by partition in
+ * offset order: read {@code read_committed} ({@link TopicReaders}), so records of aborted transactions are never
+ * counted and the end offsets are the last stable offsets. Records that cannot be decoded are counted, not returned.
  */
 public final class TopicSnapshot<T extends SpecificRecord> {
     private final List<Reconciliation.Read<T>> records;
@@ -50,7 +52,7 @@ public final class TopicSnapshot<T extends SpecificRecord> {
         AvroSerde<T> serde = AvroSerde.forValues(type, registryUrl);
         List<Reconciliation.Read<T>> records = new ArrayList<>();
         long undecodable = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = TopicReaders.consumer(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
                 throw new AdminConnection.FinanceCliException("topic " + topic + " does not exist");

@@ -20,6 +20,7 @@ class DecisionLoadTest {
     private Vertx vertx;
     private HttpServer server;
     private final Map<String, AtomicLong> asked = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> authorizations = new ConcurrentHashMap<>();
 
     @BeforeEach
     void startAGatewayAuthStandIn() throws Exception {
@@ -27,6 +28,7 @@ class DecisionLoadTest {
         server = vertx.createHttpServer().requestHandler(request -> {
             String consumer = request.getHeader("X-Consumer-Id");
             asked.computeIfAbsent(consumer, c -> new AtomicLong()).incrementAndGet();
+            authorizations.computeIfAbsent(String.valueOf(request.getHeader("Authorization")), a -> new AtomicLong()).incrementAndGet();
             if (consumer.startsWith("broke")) {
                 request.response().setStatusCode(402).putHeader("Content-Type", "application/problem+json")
                         .end("{\"reason\":\"insufficient_credits\"}");
@@ -88,5 +90,17 @@ class DecisionLoadTest {
         assertThat(result.answered()).isZero();
         assertThat(result.errors()).isEqualTo(20);
         assertThat(result.latency().count()).isZero();
+    }
+
+    @Test
+    void sendsTheDecisionTokenOnEveryAskAsAGatewayDoes() {
+        DecisionLoad load = new DecisionLoad(vertx, 2, List.of("a", "b"), "gw-token");
+
+        DecisionLoad.Result result = load.run("stand-in", URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/authorize"),
+                200, Duration.ofMillis(200));
+
+        assertThat(result.answered()).isEqualTo(40);
+        assertThat(authorizations).containsOnlyKeys("Bearer gw-token");
+        assertThat(authorizations.get("Bearer gw-token").get()).isEqualTo(40);
     }
 }

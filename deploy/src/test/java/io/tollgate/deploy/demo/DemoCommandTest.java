@@ -39,6 +39,7 @@ class DemoCommandTest {
         @Override public String billingUrl() { return "http://127.0.0.1:1"; }
         @Override public String bootstrapServers() { return "127.0.0.1:1"; }
         @Override public String adminToken() { return "token"; }
+        @Override public String decisionToken() { return null; }
         @Override public List<String> describe() { return List.of("a stack with nothing running"); }
         @Override public List<Integer> ports() { return ports; }
         @Override public void close() { closed.set(true); }

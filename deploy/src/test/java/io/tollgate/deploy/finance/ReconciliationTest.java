@@ -101,6 +101,28 @@ class ReconciliationTest {
     }
 
     @Test
+    void aPostpaidConsumersCreditsAreItsGrantsWhateverItSpentInEarlierPeriods() {
+        for (int p = 0; p < 6; p++) {
+            account(p, PRO);
+        }
+        account(3, ConsumerUpdated.newBuilder().setConsumer("acme").setPlan("pro").setStatus("active").setBilling("postpaid")
+                .setSpendLimitMicros(50_000_000L).build());
+        account(3, CreditsGranted.newBuilder().setConsumer("acme").setAmountMicros(10_000_000L).setIdempotencyKey("k1").build());
+        event(3, "gw-1", "a", "acme", "2026-10-31T23:10:00Z", Map.of("requests", 5L));
+        event(3, "gw-1", "b", "acme", "2026-11-21T10:00:00Z", Map.of("requests", 4L));
+        Reconciliation.Recomputed recomputed = Reconciliation.recompute(events, accounts, WINDOW);
+        List<UsageAggregate> hours = List.of(hour("requests", "2026-10-31T23:00:00Z", 5, 1, 6_000),
+                hour("requests", "2026-11-21T10:00:00Z", 4, 1, 4_000));
+        Balance published = Balance.newBuilder(balance("2026-11", 10_000_000L, 4_000, Map.of("requests", 4L))).setBilling("postpaid")
+                .setSpendLimitMicros(50_000_000L).setRemainingMicros(50_000_000L - 4_000).build();
+        Balance negativeAsBefore = Balance.newBuilder(published).setCreditsMicros(10_000_000L - 6_000).build();
+
+        assertThat(Reconciliation.compare(recomputed, hours, List.of(published))).isEmpty();
+        assertThat(Reconciliation.compare(recomputed, hours, List.of(negativeAsBefore))).extracting(Reconciliation.Difference::toString)
+                .containsExactly("acme billing.balances 2026-11 credits: recomputed 10.00, published 9.994");
+    }
+
+    @Test
     void reportsEveryHourTotalAmountAndBalanceThatDisagrees() {
         givenAcmeOnPro();
         event(3, "gw-1", "a", "acme", "2026-11-21T10:00:00Z", Map.of("requests", 3L));

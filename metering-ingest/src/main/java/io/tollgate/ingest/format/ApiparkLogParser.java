@@ -44,6 +44,11 @@ public final class ApiparkLogParser implements EventParser {
     }
 
     @Override
+    public String consumerField(JsonNode element) {
+        return "application";
+    }
+
+    @Override
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "record", FieldReader.NOT_AN_OBJECT));

@@ -34,6 +34,11 @@ public final class ApisixLogParser implements EventParser {
     }
 
     @Override
+    public String consumerField(JsonNode element) {
+        return GatewayRecords.firstTextField(element, "consumer.username", "consumer.username", "consumer_name");
+    }
+
+    @Override
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "record", FieldReader.NOT_AN_OBJECT));

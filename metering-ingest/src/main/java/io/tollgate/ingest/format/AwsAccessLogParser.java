@@ -47,6 +47,16 @@ public final class AwsAccessLogParser implements EventParser {
     }
 
     @Override
+    public String consumerField(JsonNode element) {
+        for (String field : new String[] {"consumerId", "apiKeyId", "principalId"}) {
+            if (text(element, field) != null) {
+                return field;
+            }
+        }
+        return "consumerId";
+    }
+
+    @Override
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "record", FieldReader.NOT_AN_OBJECT));

@@ -26,6 +26,11 @@ public final class CanonicalEventParser implements EventParser {
     }
 
     @Override
+    public String consumerField(JsonNode element) {
+        return element.has("specversion") ? "subject" : "consumer";
+    }
+
+    @Override
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "event", FieldReader.NOT_AN_OBJECT));

@@ -32,6 +32,11 @@ public final class CloudEventsParser implements EventParser {
     }
 
     @Override
+    public String consumerField(JsonNode element) {
+        return "subject";
+    }
+
+    @Override
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "event", FieldReader.NOT_AN_OBJECT));

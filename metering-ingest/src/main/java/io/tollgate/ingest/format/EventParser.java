@@ -1,6 +1,7 @@
 package io.tollgate.ingest.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tollgate.schemas.ConsumerIds;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,13 +35,28 @@ public interface EventParser {
         return out;
     }
 
-    /** {@link #parse}, then refuses an event dated more than {@link #MAX_FUTURE_SKEW} after {@code receivedAt}. */
+    /** The field {@code element}'s consumer was read from, named in the error when it is not a valid consumer id. */
+    default String consumerField(JsonNode element) {
+        return "consumer";
+    }
+
+    /**
+     * {@link #parse}, then refuses an event whose consumer is not a valid consumer id ({@link ConsumerIds}: the same
+     * alphabet as accounts and decisions) and one dated more than {@link #MAX_FUTURE_SKEW} after {@code receivedAt}.
+     * Every format goes through here, over HTTP and on the raw topics alike.
+     */
     default void parseChecked(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         int first = out.size();
         parse(index, element, receivedAt, out);
         Instant latest = receivedAt.plus(MAX_FUTURE_SKEW);
         for (int i = first; i < out.size(); i++) {
-            if (out.get(i) instanceof ParseResult.Parsed parsed && parsed.event().getEventTime().isAfter(latest)) {
+            if (!(out.get(i) instanceof ParseResult.Parsed parsed)) {
+                continue;
+            }
+            String consumerProblem = ConsumerIds.problem(parsed.event().getConsumer());
+            if (consumerProblem != null) {
+                out.set(i, new ParseResult.Invalid(index, consumerField(element), consumerProblem));
+            } else if (parsed.event().getEventTime().isAfter(latest)) {
                 out.set(i, new ParseResult.Invalid(index, "time", "more than " + MAX_FUTURE_SKEW.toMinutes()
                         + " minutes after its receipt (" + parsed.event().getEventTime() + ")"));
             }

@@ -24,6 +24,23 @@ final class GatewayRecords {
         return null;
     }
 
+    /**
+     * The path of the first of {@code paths} (dotted: {@code consumer.custom_id}) whose value {@link #firstText} would
+     * take, or {@code fallback}: the field a parser read its consumer from, for error messages.
+     */
+    static String firstTextField(JsonNode element, String fallback, String... paths) {
+        for (String path : paths) {
+            JsonNode node = element;
+            for (String part : path.split("\\.")) {
+                node = node == null ? null : node.get(part);
+            }
+            if (firstText(node) != null) {
+                return path;
+            }
+        }
+        return fallback;
+    }
+
     /** The path of a request URI without its query string. */
     static String pathOf(String uri) {
         if (uri == null) {

@@ -36,6 +36,12 @@ public final class KongLogParser implements EventParser {
     }
 
     @Override
+    public String consumerField(JsonNode element) {
+        return GatewayRecords.firstTextField(element, "consumer", "consumer.custom_id", "consumer.id", "consumer.username",
+                "authenticated_entity.consumer_id");
+    }
+
+    @Override
     public void parse(int index, JsonNode element, Instant receivedAt, List<ParseResult> out) {
         if (!element.isObject()) {
             out.add(new ParseResult.Invalid(index, "record", FieldReader.NOT_AN_OBJECT));

@@ -1,6 +1,7 @@
 package io.tollgate.streams.errors;
 
 import io.tollgate.avro.DeadLetter;
+import io.tollgate.runtime.LogSafe;
 import io.tollgate.schemas.registry.SchemaRegistry;
 import io.tollgate.schemas.serde.AvroSerde;
 import io.tollgate.schemas.topics.Topics;
@@ -48,15 +49,16 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
     @Override
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                                                 Exception exception) {
-        log.warn("dead letter: cannot deserialize {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), exception.toString());
+        log.warn("dead letter: cannot deserialize {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                LogSafe.quote(exception.toString()));
         return DeserializationExceptionHandler.Response.resume(List.of(deadLetter(record.topic(), record.partition(), record.offset(),
                 DeadLetters.STAGE_DESERIALIZE, exception, record.key(), record.value(), record.timestamp())));
     }
 
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        log.warn("dead letter: processing {}-{}@{} failed in {}", context.topic(), context.partition(), context.offset(),
-                context.processorNodeId(), exception);
+        log.warn("dead letter: processing {}-{}@{} failed in {}: {}", context.topic(), context.partition(), context.offset(),
+                context.processorNodeId(), LogSafe.quote(exception.toString()));
         return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context.topic(), context.partition(), context.offset(),
                 DeadLetters.STAGE_PROCESS, exception, context.sourceRawKey(), context.sourceRawValue(), context.timestamp())));
     }

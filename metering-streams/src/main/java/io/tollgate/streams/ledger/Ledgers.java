@@ -25,8 +25,10 @@ import java.util.Map;
  * <ul>
  *   <li>For every open period and meter, {@code amounts[meter] = Rating.periodCharge(plan in force, meter, units[meter])}:
  *       a period's charge is always recomputed from the period total, never summed from per-event amounts.</li>
- *   <li>{@code chargedMicros} is the sum of every {@link HourCharge#amountMicros()} ever returned, so the hours
- *       of a period add up to the period's charge exactly.</li>
+ *   <li>{@code chargedMicros} is the sum of every {@link HourCharge#amountMicros()} returned while the consumer was
+ *       prepaid: what its credits paid for. Charges booked while it is postpaid are invoiced, not taken from credits,
+ *       so a postpaid consumer's credits never go down (nor negative); they become usable if it switches to prepaid.
+ *       (The hours of a period still add up to the period's charge exactly: {@link HourCharge}s are returned either way.)</li>
  *   <li>A plan change (another plan, or new prices or period kind of the same plan) re-rates every open period
  *       from its hourly totals with the new plan; the hours' amounts are re-attributed in hour order.</li>
  * </ul>
@@ -85,7 +87,7 @@ public final class Ledgers {
             period.getUnits().put(name, total);
             period.getAmounts().put(name, amount);
             period.getLastHour().merge(name, hour, Math::max);
-            ledger.setChargedMicros(Math.addExact(ledger.getChargedMicros(), increase));
+            bookAgainstCredits(ledger, increase);
             if (!ledger.getKnownMeters().contains(name)) {
                 ledger.getKnownMeters().add(name);
             }
@@ -127,7 +129,7 @@ public final class Ledgers {
                     period.getAmounts().put(meter, amountAfter);
                     period.getLastHour().put(meter, hourStart);
                     if (change != 0) {
-                        ledger.setChargedMicros(Math.addExact(ledger.getChargedMicros(), change));
+                        bookAgainstCredits(ledger, change);
                         changes.add(new HourCharge(meter, hourStart, 0, 0, change));
                     }
                 }
@@ -143,6 +145,13 @@ public final class Ledgers {
         }
         ledger.setCurrentPeriod(current);
         return changes;
+    }
+
+    /** A charge (or a re-rating's correction) is paid from credits only while the consumer is prepaid. */
+    private static void bookAgainstCredits(ConsumerLedger ledger, long amountMicros) {
+        if (!POSTPAID.equals(ledger.getBilling())) {
+            ledger.setChargedMicros(Math.addExact(ledger.getChargedMicros(), amountMicros));
+        }
     }
 
     /** Drops periods that can no longer receive events (end + window before stream time), except the current one. */
@@ -192,12 +201,17 @@ public final class Ledgers {
         for (long amount : amounts.values()) {
             spent = Math.addExact(spent, amount);
         }
-        long credits = ledger.getGrantedMicros() - (ledger.getChargedMicros() - spent);
+        long left = Math.subtractExact(ledger.getGrantedMicros(), ledger.getChargedMicros());
+        long credits;
         long remaining;
         if (POSTPAID.equals(ledger.getBilling())) {
+            // what the grants still hold: postpaid charges are invoiced, never taken from credits
+            credits = left;
             remaining = ledger.getSpendLimitMicros() == null ? 0 : ledger.getSpendLimitMicros() - spent;
         } else {
-            remaining = credits - spent;
+            // SPEC §7: remaining = credits - spent
+            remaining = left;
+            credits = Math.addExact(left, spent);
         }
         Map<String, MeterPrice> meters = plan == null ? new HashMap<>() : new HashMap<>(plan.getMeters());
         return Balance.newBuilder()
