@@ -130,7 +130,8 @@ public final class BillingConfig extends AbstractConfig {
                         "When the replica is stale: open (decide from the last known balance and local admissions) "
                                 + "or closed (deny with 403, reason stale_balance).")
                 .define(ADMISSION_TTL_MS, Type.LONG, 300_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
-                        "How long a call this instance admitted counts against the balance when no newer balance covers it.")
+                        "How long a call this instance admitted counts against the balance when no balance counts its usage event "
+                                + "(the gateway never reported it).")
                 .define(STREAMS_APPLICATION_ID, Type.STRING, "tollgate-metering", Importance.MEDIUM,
                         "metering-streams' application id (its consumer group): its committed offsets on the usage events topic "
                                 + "tell, per partition, how fresh the balances are. Empty turns per-partition freshness off.")

@@ -108,6 +108,8 @@ class MeteringPropertiesTest {
                 assertThat(balance.getSpentMicros()).isEqualTo(currentCharges);
                 assertThat(balance.getCreditsMicros()).isEqualTo(scenario.granted() - closedCharges);
                 assertThat(balance.getRemainingMicros()).isEqualTo(scenario.granted() - closedCharges - currentCharges);
+                assertThat(balance.getEventsCounted()).as("unique events of %s, whatever their order or period", consumer)
+                        .isEqualTo(scenario.unique().stream().filter(call -> call.consumer().equals(consumer)).count());
             }
         }
     }

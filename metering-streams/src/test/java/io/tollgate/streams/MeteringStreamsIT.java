@@ -225,12 +225,14 @@ class MeteringStreamsIT {
             Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
             List<UsageEvent> sent = new ArrayList<>();
             Map<String, Balance> balances = new HashMap<>();
+            Map<String, Long> uniqueEvents = new HashMap<>();
             int total = 6000;
             for (int i = 0; i < total; i++) {
                 String consumer = consumers.get(random.nextInt(consumers.size()));
                 Map<String, Long> meters = Map.of("requests", 1L, "input_tokens", (long) random.nextInt(5000));
                 UsageEvent event = event(consumer, "e-" + i, base.plusMillis(i * 1500L + random.nextInt(1000)), meters);
                 expected.add(consumer, event.getEventTime().toEpochMilli(), meters);
+                uniqueEvents.merge(consumer, 1L, Long::sum);
                 sent.add(event);
                 producer.send(new ProducerRecord<>(topics.usageEvents(), consumer, usageSerde.serialize(topics.usageEvents(), event)));
                 if (i % 7 == 0) {
@@ -261,6 +263,8 @@ class MeteringStreamsIT {
                     assertThat(got.getSpentMicros()).as(consumer).isEqualTo(want.spentMicros());
                     assertThat(got.getCreditsMicros()).as(consumer).isEqualTo(want.creditsMicros());
                     assertThat(got.getRemainingMicros()).as(consumer).isEqualTo(want.creditsMicros() - want.spentMicros());
+                    assertThat(got.getEventsCounted()).as(consumer + ": each unique event counted once, through the SIGKILL")
+                            .isEqualTo(uniqueEvents.get(consumer));
                 }
             });
             Map<String, UsageAggregate> hours = new HashMap<>();

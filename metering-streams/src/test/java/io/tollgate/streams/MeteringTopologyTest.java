@@ -60,6 +60,30 @@ class MeteringTopologyTest {
     }
 
     @Test
+    void eventsCountedGrowsByOnePerCountedEventAndNoTopUpPlanChangeOrNewPeriodResetsIt() {
+        prepaidAcmeOnPro();
+        app.call("acme", "gw-1", "a", T0.plusSeconds(1), Map.of("requests", 1L));
+        app.call("acme", "gw-2", "b", T0.plusSeconds(2), Map.of("requests", 1L, "input_tokens", 500L));
+        app.call("acme", "gw-1", "a", T0.plusSeconds(1), Map.of("requests", 1L));
+        app.flush();
+        assertThat(app.latestBalances().get("acme").getEventsCounted()).as("a duplicate is not counted").isEqualTo(2L);
+
+        app.grant("acme", 1_000_000L, "topup-0002", T0.plusSeconds(3));
+        app.definePlan("basic", "month", BASIC, T0.plusSeconds(4));
+        app.updateConsumer("acme", "basic", "prepaid", null, T0.plusSeconds(5));
+        app.call("acme", "gw-1", "dec", Instant.parse("2026-12-01T00:00:00Z"), Map.of("requests", 1L));
+        app.call("acme", "gw-1", "too-late", T0.minus(Duration.ofDays(2)), Map.of("requests", 1L));
+        app.flush();
+
+        Balance acme = app.latestBalances().get("acme");
+        assertThat(acme.getPeriod()).isEqualTo("2026-12");
+        assertThat(acme.getUsage()).containsExactly(Map.entry("requests", 1L));
+        assertThat(acme.getEventsCounted()).as("top-up, plan change and a new period keep the count; a dead letter adds nothing")
+                .isEqualTo(3L);
+        assertThat(app.metric("too-late-events-total")).isEqualTo(1.0);
+    }
+
+    @Test
     void eventOlderThanTheWindowGoesToTheDeadLetterTopicAndIsNotCounted() {
         prepaidAcmeOnPro();
         app.call("acme", "gw-1", "new", T0.plus(Duration.ofHours(30)), Map.of("requests", 1L));

@@ -6,9 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Decides one call for one consumer from the local replica, counting what this instance admitted since the
- * consumer's latest balance ({@link LocalAdmissions}), so that a burst between two balance updates cannot spend
- * more than the balance shows. Memory only; safe to call from every event loop at once (per-consumer lock).
+ * Decides one call for one consumer from the local replica, counting what this instance admitted that the
+ * consumer's latest balance has not counted yet ({@link LocalAdmissions}, settled by {@code Balance.eventsCounted}),
+ * so that calls in flight cannot spend more than the balance shows. Memory only; safe to call from every event loop at
+ * once (per-consumer lock).
  */
 public final class DecisionService {
     private final BalanceReader balances;
@@ -24,7 +25,7 @@ public final class DecisionService {
      *                              {@code unknown}), instead of 403 {@code unknown_consumer}
      * @param failClosedWhenStale   deny (403 {@code stale_balance}) while the replica, or the consumer's partition, is
      *                              stale instead of deciding from the last known balance
-     * @param admissionTtlMillis    how long an admission counts when no balance ever covers it
+     * @param admissionTtlMillis    how long an admission counts when no balance ever counts its event
      */
     public record Settings(boolean allowUnknownConsumers, boolean failClosedWhenStale, long admissionTtlMillis) {
         public static Settings defaults() {
@@ -73,20 +74,30 @@ public final class DecisionService {
                     ? Decision.allow(0, 0)
                     : Decision.deny(Reason.UNKNOWN_CONSUMER, 0, DecisionRules.unknownDetail(consumer)));
         }
-        Balance balance = view.balance();
         LocalAdmissions admitted = admissionsOf(consumer);
         Decision decision;
+        CurrentPeriods periods = periodsAt(now);
         synchronized (admitted) {
-            admitted.settle(coveredUpTo(balance), now - settings.admissionTtlMillis());
-            decision = DecisionRules.decide(balance, estimate, admitted, periodsAt(now));
-            if (decision.allowed()) {
-                admitted.admit(now, decision.costMicros(), estimate.effective());
+            // Read again under the lock: decisions then see this consumer's balances in the order they arrived, so a
+            // balance read earlier by another thread cannot come after a newer one and settle its count twice.
+            view = balances.get(consumer).orElse(view);
+            Balance balance = view.balance();
+            admitted.settle(balance.getEventsCounted(), balance.getUpdatedAt().toEpochMilli(), now - settings.admissionTtlMillis());
+            try {
+                admitted.price(balance, periods);
+                decision = DecisionRules.decide(balance, estimate, admitted, periods);
+                if (decision.allowed()) {
+                    admitted.admit(now, estimate.effective());
+                }
+            } catch (ArithmeticException e) {
+                decision = Decision.deny(Reason.QUOTA_EXCEEDED, 0, "The units admitted for " + consumer
+                        + " and not yet counted, with this call's, pass what a meter can count.");
             }
         }
         return new Outcome(consumer, view, decision);
     }
 
-    /** Admissions not yet covered by a balance, for one consumer (tests and metrics). */
+    /** Admissions whose events no balance has counted yet, for one consumer (tests and metrics). */
     public int pendingAdmissions(String consumer) {
         LocalAdmissions admitted = admissions.get(consumer);
         if (admitted == null) {
@@ -95,11 +106,6 @@ public final class DecisionService {
         synchronized (admitted) {
             return admitted.size();
         }
-    }
-
-    /** Events up to this time are in the balance: its last event time, else its update time. */
-    static long coveredUpTo(Balance balance) {
-        return balance.getLastEventTime() != null ? balance.getLastEventTime().toEpochMilli() : balance.getUpdatedAt().toEpochMilli();
     }
 
     private LocalAdmissions admissionsOf(String consumer) {

@@ -101,7 +101,8 @@ class DecisionsOnBrokerIT {
             assertThat(funded.headers().firstValue("X-Tollgate-Balance")).hasValue("0.008");
             assertThat(get(server, "/v1/authorize", "filler-49").statusCode()).isEqualTo(200);
 
-            Balance spent = balance("acme", 0, 2).build();
+            // metering-streams counted the allowed call's event: its admission is settled
+            Balance spent = balance("acme", 0, 2).setEventsCounted(1).build();
             publish(producer, topic, spent);
             await().atMost(Duration.ofSeconds(30)).until(() -> get(server, "/v1/authorize", "acme").statusCode() == 402);
             HttpResponse<String> denied = get(server, "/v1/authorize", "acme");
@@ -109,9 +110,9 @@ class DecisionsOnBrokerIT {
             assertThat(denied.body()).contains("\"reason\":\"insufficient_credits\"", "\"balance\":\"0.00\"",
                     "\"asOf\":\"" + spent.getUpdatedAt() + "\"");
 
-            publish(producer, topic, balance("acme", 10_000_000, 3).build());
+            publish(producer, topic, balance("acme", 10_000_000, 3).setEventsCounted(1).build());
             await().atMost(Duration.ofSeconds(30)).until(() -> get(server, "/v1/authorize", "acme").statusCode() == 200);
-            // the call that ended the wait was admitted after the top-up's last event: it still counts locally
+            // the call that ended the wait is not counted by any balance yet: it still counts locally
             assertThat(get(server, "/v1/authorize", "acme").headers().firstValue("X-Tollgate-Balance")).hasValue("9.996");
 
             await().atMost(Duration.ofSeconds(10))

@@ -113,6 +113,8 @@ final class BenchReport {
         lines.add("");
         lines.addAll(resources(r.phases()));
         lines.add("");
+        lines.add(OverspendPhase.line(r.overspend()) + (r.overspend().withinGoal() ? "" : "  OVERSPEND BEYOND THE GOAL"));
+        lines.add("");
         if (r.exact()) {
             lines.add(String.format(Locale.ROOT, "Exactly once: all %,d acknowledged events are in the balances of their %,d consumers, none twice.",
                     r.acceptedEvents(), r.consumersChecked()));

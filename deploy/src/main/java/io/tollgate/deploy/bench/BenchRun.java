@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  *   <li>Kafka floor: the same events at the same rate through one produce and one consume on the same broker;</li>
  *   <li>burst: a fixed number of events as fast as Tollgate takes them, timed until the balances count them all;
  *       then the same events through the Kafka floor;</li>
- *   <li>check: every consumer's balance counts exactly what Tollgate acknowledged.</li>
+ *   <li>check: every consumer's balance counts exactly what Tollgate acknowledged;</li>
+ *   <li>overspend: gateways that ask before every call hammer one prepaid consumer through HTTP and the raw topic while
+ *       it is topped up twice ({@link OverspendPhase}).</li>
  * </ol>
  */
 final class BenchRun {
@@ -174,10 +176,17 @@ final class BenchRun {
                         mismatches.add(consumer + ": acknowledged " + units + ", balance counts " + seen);
                     }
                 });
+
+                step("Overspend: %d gateway connections (%d HTTP, %d raw topic) hammer one prepaid consumer with credits for %,d calls,"
+                                + " topped up twice, for %d s", OverspendPhase.GATEWAYS, OverspendPhase.GATEWAYS / 2, OverspendPhase.GATEWAYS / 2,
+                        settings.overspendCalls(), settings.overspendDuration().toSeconds());
+                OverspendPhase.Result overspend = new OverspendPhase(json, api(), target, out)
+                        .run(settings.overspendCalls(), settings.overspendDuration());
+                out.println("  " + OverspendPhase.line(overspend));
                 return new BenchResult(startedAt, machine(), settings, tollgate.first(), nginxPhase == null ? null : nginxPhase.first(),
                         tollgate.second(), nginxPhase == null ? null : nginxPhase.second(), nginxMissing, decisionCapacity, nginxCapacity,
                         probes.all(), probes.http(), probes.raw(), kafkaPaced, burstResult, endToEnd, kafkaBurst, phases,
-                        expected.events(), want.size(), mismatches);
+                        expected.events(), want.size(), mismatches, overspend);
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
@@ -201,9 +210,14 @@ final class BenchRun {
         }
     }
 
+    private TollgateApi api() {
+        return new TollgateApi(json, target.ingestUrl(), target.billingUrl(), target.adminToken(), target.decisionToken());
+    }
+
     /** The plan, then consumers: funded ones and probes get credits; broke ones get none. Waits until billing answers for them. */
+
     private List<String> setUp(List<String> funded, List<String> probes) {
-        TollgateApi api = new TollgateApi(json, target.ingestUrl(), target.billingUrl(), target.adminToken(), target.decisionToken());
+        TollgateApi api = api();
         List<String> broke = new ArrayList<>();
         for (int i = 0; i < settings.brokeConsumers(); i++) {
             broke.add(String.format(Locale.ROOT, "broke-%03d", i));

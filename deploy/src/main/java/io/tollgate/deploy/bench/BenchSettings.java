@@ -17,10 +17,12 @@ import java.time.Duration;
  * @param consumers           funded consumers the events and the decisions are spread over
  * @param brokeConsumers      prepaid consumers without credits, asked about too (their answer is a 402)
  * @param probes              probe consumers measuring event-to-balance freshness
+ * @param overspendCalls      credits of the overspend phase's consumer, in calls; each top-up adds a third of them
+ * @param overspendDuration   length of the overspend phase
  */
 record BenchSettings(double ingestRate, double rawShare, int batchSize, double decisionRate, int decisionConnections,
                      Duration warmup, Duration duration, Duration floorDuration, Duration capacityDuration, long burstEvents, int consumers,
-                     int brokeConsumers, int probes) {
+                     int brokeConsumers, int probes, long overspendCalls, Duration overspendDuration) {
     static final int INGEST_CONNECTIONS = 8;
 
     BenchSettings {
@@ -32,6 +34,9 @@ record BenchSettings(double ingestRate, double rawShare, int batchSize, double d
         }
         if (batchSize < 1 || decisionConnections < 1 || consumers < 1 || probes < 1 || brokeConsumers < 0 || burstEvents < 1) {
             throw new IllegalArgumentException("batch size, connections, consumers, probes and burst events must be positive");
+        }
+        if (overspendCalls < 3 || overspendDuration.isNegative() || overspendDuration.isZero()) {
+            throw new IllegalArgumentException("--overspend-calls must be at least 3 and --overspend-duration positive");
         }
     }
 

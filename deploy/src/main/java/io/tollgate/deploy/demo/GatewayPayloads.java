@@ -248,7 +248,7 @@ public final class GatewayPayloads {
         return delivery;
     }
 
-    ObjectNode canonical(GatewayCall call) {
+    public ObjectNode canonical(GatewayCall call) {
         ObjectNode event = json.createObjectNode();
         event.put("id", call.id());
         event.put("consumer", call.consumer());
@@ -258,7 +258,7 @@ public final class GatewayPayloads {
         return event;
     }
 
-    ObjectNode cloudEvent(GatewayCall call) {
+    public ObjectNode cloudEvent(GatewayCall call) {
         ObjectNode event = json.createObjectNode();
         event.put("specversion", "1.0");
         event.put("id", call.id());

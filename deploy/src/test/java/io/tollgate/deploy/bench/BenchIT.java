@@ -20,15 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BenchIT {
 
     @Test
-    @Timeout(value = 6, unit = TimeUnit.MINUTES)
-    void measuresEveryFigureAndFloorAndFindsEveryAcknowledgedEventInTheBalancesOnce() {
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void measuresEveryFigureAndFloorFindsEveryAcknowledgedEventInTheBalancesOnceAndNoOverspend() {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
         BenchCommand command = new BenchCommand(out);
 
         int exit = new CommandLine(command).execute("--ingest-rate", "300", "--decision-rate", "300", "--connections", "4",
                 "--warmup", "20", "--duration", "10", "--floor-duration", "2", "--capacity-duration", "2", "--burst", "2000",
-                "--consumers", "200", "--broke-consumers", "2", "--probes", "8");
+                "--consumers", "200", "--broke-consumers", "2", "--probes", "8", "--overspend-calls", "600", "--overspend-duration", "10");
 
         String output = printed.toString(StandardCharsets.UTF_8);
         System.out.println(output);
@@ -84,6 +84,22 @@ class BenchIT {
         assertThat(r.phases().get(0).processes()).containsKeys("kafka-broker", "schema-registry", "metering-ingest",
                 "metering-streams", "billing-service", "tollgate bench (load generator)");
         assertThat(r.phases().get(0).processes().get("billing-service").peakRssBytes()).isGreaterThan(50L << 20);
+        OverspendPhase.Result overspend = r.overspend();
+        assertThat(overspend.grantedMicros()).as("600 calls, then two top-ups of 200, at 0.01").isEqualTo(10_000_000);
+        assertThat(overspend.topUpsAtAllowed()).hasSize(2);
+        assertThat(overspend.allowedCalls()).as("the top-ups were used").isGreaterThan(600);
+        assertThat(overspend.deniedCalls()).as("the gateways ran into the limit").isPositive();
+        assertThat(overspend.decisionErrors()).isZero();
+        assertThat(overspend.reportsRefused()).isZero();
+        assertThat(overspend.reportedViaHttp()).isPositive();
+        assertThat(overspend.reportedViaRawTopic()).isPositive();
+        assertThat(overspend.reportedViaHttp() + overspend.reportedViaRawTopic()).isEqualTo(overspend.allowedCalls());
+        assertThat(overspend.countedCalls()).isEqualTo(overspend.allowedCalls());
+        assertThat(overspend.spentMicros()).isEqualTo(overspend.allowedCalls() * OverspendPhase.CALL_MICROS);
+        assertThat(overspend.overshoot()).as("one instance, every allowed call reported with an honest estimate")
+                .isLessThanOrEqualTo(OverspendPhase.GOAL);
+        assertThat(output).contains("overspend: 4 gateway connections (2 HTTP, 2 raw topic)")
+                .contains(String.format("%,d calls allowed", overspend.allowedCalls()));
         assertThat(output).contains("Tollgate / floor").contains("event-to-balance freshness p99")
                 .contains("Exactly once: all " + String.format("%,d", r.acceptedEvents()) + " acknowledged events")
                 .doesNotContain("BENCH FAILED");

@@ -12,7 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class BenchReportTest {
     private static final BenchSettings SETTINGS = new BenchSettings(1_000, 0.5, 100, 2_000, 64, Duration.ofSeconds(10),
-            Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(10), 100_000, 1_000, 50, 8);
+            Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(10), 100_000, 1_000, 50, 8, 3_000, Duration.ofSeconds(15));
+    private static final OverspendPhase.Result EXACT = new OverspendPhase.Result("overspend-x", 3_000, 1_000, 50_000_000, 5_000, 41_000,
+            0, 2_500, 2_500, 0, 5_000, 50_000_000, 0, List.of(1_500L, 3_500L), Duration.ofSeconds(15));
 
     @Test
     void formatsMillisecondsWithAPrecisionThatSuitsTheSize() {
@@ -50,11 +52,38 @@ class BenchReportTest {
     }
 
     @Test
+    void theOverspendPhaseGivesCreditsCallsSpendAndOvershoot() {
+        List<String> table = BenchReport.table(result(List.of()));
+
+        assertThat(table).anySatisfy(line -> assertThat(line).startsWith("overspend: 4 gateway connections (2 HTTP, 2 raw topic)")
+                .contains("credits 50.00 (3,000 calls at 0.01, then two top-ups of 1,000 calls, sent at [1500, 3500] calls allowed)")
+                .contains("5,000 calls allowed, 41,000 denied").contains("5,000 reported (2,500 HTTP, 2,500 raw topic, 0 refused), 5,000 counted")
+                .contains("spent 50.00: overshoot 0.00 % of the credits granted (goal at most 0.1 %)")
+                .doesNotContain("BEYOND"));
+    }
+
+    @Test
+    void anOvershootBeyondTheGoalIsFlagged() {
+        OverspendPhase.Result over = new OverspendPhase.Result("overspend-x", 3_000, 1_000, 50_000_000, 5_006, 41_000, 0, 2_503, 2_503, 0,
+                5_006, 50_060_000, -60_000, List.of(1_500L, 3_500L), Duration.ofSeconds(15));
+
+        assertThat(over.withinGoal()).isFalse();
+        assertThat(EXACT.withinGoal()).isTrue();
+        assertThat(OverspendPhase.line(over)).contains("overshoot 0.12 %");
+    }
+
+    @Test
+    void readsWhatRemainsAfterAnOverspend() {
+        assertThat(OverspendPhase.signedMicros("-0.33")).isEqualTo(-330_000);
+        assertThat(OverspendPhase.signedMicros("12.50")).isEqualTo(12_500_000);
+    }
+
+    @Test
     void aMissingNginxAndACountMismatchAreSaidPlainly() {
         BenchResult r = result(List.of("bench-0001: acknowledged Units[requests=3, inputTokens=0, outputTokens=0], balance counts Units[requests=4, inputTokens=0, outputTokens=0]"));
         BenchResult noNginx = new BenchResult(r.startedAt(), r.machine(), r.settings(), r.pacedIngest(), null, r.decisions(), null,
                 "nginx is not installed", r.decisionCapacity(), null, r.freshness(), r.freshnessHttp(), r.freshnessRaw(), r.kafkaPaced(), r.burst(),
-                r.burstEndToEndPerSecond(), r.kafkaBurst(), r.phases(), r.acceptedEvents(), r.consumersChecked(), r.mismatches());
+                r.burstEndToEndPerSecond(), r.kafkaBurst(), r.phases(), r.acceptedEvents(), r.consumersChecked(), r.mismatches(), r.overspend());
 
         List<String> table = BenchReport.table(noNginx);
 
@@ -88,6 +117,6 @@ class BenchReportTest {
                 capacity, nginxCapacity,
                 new Latency.Summary(200, 600_000, 900_000, 950_000, 1_000_000), new Latency.Summary(100, 600_000, 900_000, 0, 0),
                 new Latency.Summary(100, 600_000, 900_000, 0, 0), kafkaPaced, burst, 18_000, kafkaBurst,
-                List.of(new ResourceSampler.Phase("Tollgate", Duration.ofSeconds(30), usage)), 60_000, 1_008, mismatches);
+                List.of(new ResourceSampler.Phase("Tollgate", Duration.ofSeconds(30), usage)), 60_000, 1_008, mismatches, EXACT);
     }
 }

@@ -68,7 +68,10 @@ public final class Ledgers {
         return plan != null && Periods.isValidKind(plan.getPeriod()) ? plan.getPeriod() : ledger.getPeriodKind();
     }
 
-    /** Counts one (already deduplicated) event and returns what it adds to each meter's hour. */
+    /**
+     * Counts one (already deduplicated) event, adding one to the ledger's lifetime {@code eventsCounted}, and returns
+     * what it adds to each meter's hour.
+     */
     public static List<HourCharge> applyUsage(ConsumerLedger ledger, PlanDefined plan, long eventTime, Map<String, Long> meters) {
         String kind = ledger.getPeriodKind();
         String label = Periods.periodOf(kind, eventTime);
@@ -93,6 +96,7 @@ public final class Ledgers {
         if (ledger.getCurrentPeriod() == null || label.compareTo(ledger.getCurrentPeriod()) > 0) {
             ledger.setCurrentPeriod(label);
         }
+        ledger.setEventsCounted(Math.addExact(ledger.getEventsCounted(), 1));
         return charges;
     }
 
@@ -227,6 +231,7 @@ public final class Ledgers {
                 .setVersion(ledger.getVersion())
                 .setLastEventTime(ledger.getLastEventTime() == null ? null : Instant.ofEpochMilli(ledger.getLastEventTime()))
                 .setUpdatedAt(Instant.ofEpochMilli(ledger.getUpdatedAt()))
+                .setEventsCounted(ledger.getEventsCounted())
                 .build();
     }
 
