@@ -56,6 +56,7 @@ class DecisionsOnStreamsIT {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final Set<String> asOfs = new LinkedHashSet<>();
+    private int decisions;
     private final List<UsageEvent> reported = new ArrayList<>();
 
     record Answer(int status, JsonNode body, HttpResponse<String> response) {
@@ -121,7 +122,7 @@ class DecisionsOnStreamsIT {
             assertThat(reported).hasSize(15);
             pipeline.requireAlive();
             log.info("15 calls allowed for 0.15 of credits; {} decisions answered from {} distinct balances, all written by metering-streams"
-                    + " ({} balance records for {})", asOfs.size(), asOfs.size(), written.size(), CONSUMER);
+                    + " ({} balance records for {})", decisions, asOfs.size(), written.size(), CONSUMER);
             pipeline.passed();
         }
     }
@@ -133,6 +134,7 @@ class DecisionsOnStreamsIT {
      */
     private int spendUntilDenied(StreamsPipeline pipeline, BillingAdmin admin, BigDecimal left) throws Exception {
         int allowed = 0;
+        JsonNode counted = null;
         while (true) {
             Answer answer = decide(pipeline);
             if (answer.status() == 402) {
@@ -145,9 +147,18 @@ class DecisionsOnStreamsIT {
             assertThat(answer.status()).as("%s", answer.body()).isEqualTo(200);
             left = left.subtract(new BigDecimal(PER_CALL.unitPrice()));
             assertThat(answer.balance()).as("balance after allowed call %d", allowed + 1).isEqualByComparingTo(left);
+            if (counted != null) {
+                assertThat(answer.body().get("asOf").asText()).as("asOf = updatedAt of the balance counting %d calls", reported.size())
+                        .isEqualTo(counted.get("asOf").asText());
+                counted = null;
+            }
             allowed++;
             report(pipeline);
             assertThat(allowed).as("calls allowed").isLessThanOrEqualTo(100);
+            if (reported.size() % 3 == 0) {
+                // Now and then the next decision uses a balance in which metering-streams counted every call so far.
+                counted = awaitCounted(admin, reported.size());
+            }
         }
     }
 
@@ -172,6 +183,7 @@ class DecisionsOnStreamsIT {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"consumer\": \"" + CONSUMER + "\", \"api\": \"orders\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(response.body());
+        decisions++;
         if (body.hasNonNull("asOf")) {
             asOfs.add(body.get("asOf").asText());
         }
@@ -183,6 +195,7 @@ class DecisionsOnStreamsIT {
                 .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + pipeline.decisionToken())
                 .header("X-Consumer-Id", CONSUMER).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(response.body());
+        decisions++;
         if (body.hasNonNull("asOf")) {
             asOfs.add(body.get("asOf").asText());
         }
@@ -199,8 +212,9 @@ class DecisionsOnStreamsIT {
                         && balance.path("usage").path("requests").asLong() == requests);
     }
 
-    private static void awaitCounted(BillingAdmin admin, long requests) {
-        await(requests + " requests counted into the balance of " + CONSUMER).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> admin.balance(CONSUMER).map(b -> b.path("usage").path("requests").asLong() == requests).orElse(false));
+    private static JsonNode awaitCounted(BillingAdmin admin, long requests) {
+        return await(requests + " requests counted into the balance of " + CONSUMER).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> admin.balance(CONSUMER).orElse(null),
+                        balance -> balance != null && balance.path("usage").path("requests").asLong() == requests);
     }
 }
