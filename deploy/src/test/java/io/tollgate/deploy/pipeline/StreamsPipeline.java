@@ -35,6 +35,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -162,7 +163,7 @@ public final class StreamsPipeline implements AutoCloseable {
         for (Future<RecordMetadata> ack : acks) {
             try {
                 ack.get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 throw new AssertionError("a usage event was not acknowledged: " + e, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
