@@ -46,6 +46,9 @@ public final class IngestConfig extends AbstractConfig {
     public static final String RAW_ENABLED = "tollgate.ingest.raw.enabled";
     public static final String RAW_APPLICATION_ID = "tollgate.ingest.raw.application.id";
     public static final String RAW_STATE_DIR = "tollgate.ingest.raw.state.dir";
+    public static final String RAW_SESSION_TIMEOUT_MS = "tollgate.ingest.raw.session.timeout.ms";
+    public static final String RAW_HEARTBEAT_INTERVAL_MS = "tollgate.ingest.raw.heartbeat.interval.ms";
+    public static final String RAW_TRANSACTION_TIMEOUT_MS = "tollgate.ingest.raw.transaction.timeout.ms";
     public static final String CREATE_TOPICS = "tollgate.ingest.create.topics";
     public static final String READINESS_KAFKA_TIMEOUT_MS = "tollgate.ingest.readiness.kafka.timeout.ms";
 
@@ -102,6 +105,16 @@ public final class IngestConfig extends AbstractConfig {
                     "Kafka Streams application.id of the raw-topic normalizer (its consumer group and transactional ids).")
             .define(RAW_STATE_DIR, Type.STRING, Path.of(System.getProperty("java.io.tmpdir"), "tollgate-ingest").toString(),
                     Importance.LOW, "Kafka Streams state.dir (the normalizer keeps no state stores; only its lock files live here).")
+            .define(RAW_SESSION_TIMEOUT_MS, Type.INT, 6_000, Range.atLeast(1), Importance.MEDIUM,
+                    "Normalizer main consumer session.timeout.ms: how long its group waits before it gives the raw partitions of "
+                            + "an instance that stopped heartbeating (a SIGKILL, a crash) to the others (Kafka's default 45000). "
+                            + "Brokers accept 6000 and more by default.")
+            .define(RAW_HEARTBEAT_INTERVAL_MS, Type.INT, 1_500, Range.atLeast(1), Importance.LOW,
+                    "Normalizer main consumer heartbeat.interval.ms; at most a third of the session timeout.")
+            .define(RAW_TRANSACTION_TIMEOUT_MS, Type.INT, 5_000, Range.atLeast(1_000), Importance.MEDIUM,
+                    "Normalizer producer transaction.timeout.ms (Streams' default 10000): the open transaction of a dead instance "
+                            + "blocks read_committed readers of usage.events, and the instance taking its partitions over, until "
+                            + "the broker aborts it after this.")
             .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.LOW,
                     "Create the topics this service reads and writes at start-up when they are missing.")
             .define(READINESS_KAFKA_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1000), Importance.LOW,

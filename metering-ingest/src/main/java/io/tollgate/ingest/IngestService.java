@@ -23,6 +23,8 @@ import io.vertx.core.Vertx;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -41,6 +43,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * metering-ingest wired together: the HTTP server, the usage publisher and the raw-topic normalizer.
@@ -149,7 +152,24 @@ public final class IngestService implements AutoCloseable {
         // take milliseconds; the default 100 ms (doubling up to 1 s) put that much latency on every commit cycle.
         props.put(StreamsConfig.producerPrefix("retry.backoff.ms"), 10);
         props.put(StreamsConfig.producerPrefix("retry.backoff.max.ms"), 100);
+        // The fail-over settings of metering-streams (MeteringConfig). No standby: the normalizer has no store to keep warm.
+        if (!"streams".equalsIgnoreCase(String.valueOf(props.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)))) {
+            putUnlessOverridden(props, StreamsConfig::mainConsumerPrefix, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                    config.getInt(IngestConfig.RAW_SESSION_TIMEOUT_MS));
+            putUnlessOverridden(props, StreamsConfig::mainConsumerPrefix, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                    config.getInt(IngestConfig.RAW_HEARTBEAT_INTERVAL_MS));
+        }
+        putUnlessOverridden(props, StreamsConfig::producerPrefix, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                config.getInt(IngestConfig.RAW_TRANSACTION_TIMEOUT_MS));
         return props;
+    }
+
+    /** A Kafka client property given as a {@code KAFKA_*} override, prefixed or not, wins over Tollgate's setting. */
+    private static void putUnlessOverridden(Properties props, UnaryOperator<String> prefix, String property, Object value) {
+        String prefixed = prefix.apply(property);
+        if (!props.containsKey(prefixed) && !props.containsKey(property)) {
+            props.put(prefixed, value);
+        }
     }
 
     /** Not a latch: Kafka must answer now (see {@link KafkaReachability}), not only once at start-up. */

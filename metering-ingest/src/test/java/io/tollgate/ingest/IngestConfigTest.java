@@ -4,6 +4,7 @@ import io.tollgate.runtime.EnvConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,5 +44,37 @@ class IngestConfigTest {
     @Test
     void everySettingHasADocLine() {
         assertThat(IngestConfig.DEF.configKeys().values()).allSatisfy(key -> assertThat(key.documentation).isNotBlank());
+    }
+
+    @Test
+    void theRawNormalizerFailsOverLikeMeteringStreamsWithASixSecondSessionAndAFiveSecondTransaction() {
+        Properties defaults = IngestService.streamsProperties(new IngestConfig(Map.of()), Map.of());
+
+        assertThat(defaults.get("main.consumer.session.timeout.ms")).isEqualTo(6000);
+        assertThat(defaults.get("main.consumer.heartbeat.interval.ms")).isEqualTo(1500);
+        assertThat(defaults.get("producer.transaction.timeout.ms")).isEqualTo(5000);
+        assertThat(defaults.get("processing.guarantee")).isEqualTo("exactly_once_v2");
+        assertThat(defaults).as("stateless: no standby").doesNotContainKey("num.standby.replicas");
+    }
+
+    @Test
+    void rawNormalizerFailOverSettingsComeFromTheirVariablesAndAKafkaVariableWinsOverThem() {
+        IngestConfig configured = new IngestConfig(EnvConfig.resolve(IngestConfig.DEF, Map.of(
+                "TOLLGATE_INGEST_RAW_SESSION_TIMEOUT_MS", "9000",
+                "TOLLGATE_INGEST_RAW_HEARTBEAT_INTERVAL_MS", "3000",
+                "TOLLGATE_INGEST_RAW_TRANSACTION_TIMEOUT_MS", "7000"), Map.of()));
+        Properties fromSettings = IngestService.streamsProperties(configured, Map.of());
+        Properties overridden = IngestService.streamsProperties(configured,
+                Map.of("session.timeout.ms", "10000", "producer.transaction.timeout.ms", "8000"));
+        Properties streamsProtocol = IngestService.streamsProperties(new IngestConfig(Map.of()), Map.of("group.protocol", "streams"));
+
+        assertThat(fromSettings.get("main.consumer.session.timeout.ms")).isEqualTo(9000);
+        assertThat(fromSettings.get("main.consumer.heartbeat.interval.ms")).isEqualTo(3000);
+        assertThat(fromSettings.get("producer.transaction.timeout.ms")).isEqualTo(7000);
+        assertThat(overridden.get("session.timeout.ms")).isEqualTo("10000");
+        assertThat(overridden).doesNotContainKey("main.consumer.session.timeout.ms");
+        assertThat(overridden.get("producer.transaction.timeout.ms")).isEqualTo("8000");
+        assertThat(streamsProtocol).doesNotContainKeys("main.consumer.session.timeout.ms", "main.consumer.heartbeat.interval.ms");
+        assertThat(streamsProtocol.get("producer.transaction.timeout.ms")).isEqualTo(5000);
     }
 }

@@ -36,6 +36,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * billing-service against a real broker and registry: the replica reads {@code billing.balances} (written here as
  * metering-streams would), and a consumer goes from 200 to 402 as its balance is spent and back to 200 after a top-up.
+ * The same on balances produced by a real metering-streams from usage events: deploy's {@code DecisionsOnStreamsIT}.
  */
 @Tag("integration")
 @Timeout(180)

@@ -50,7 +50,7 @@ import static org.awaitility.Awaitility.await;
  * A few thousand random calls with duplicates, rated hour by hour the way metering-streams publishes usage.hourly
  * (each hour carries the increase of its period's charge), read back through the usage API and the invoices:
  * both agree with a BigDecimal computation made here from the distinct calls, to the micro-unit.
- * The full pipeline (ingest and streams producing usage.hourly) is the end-to-end demo's test.
+ * The same claim on usage.hourly produced by a real metering-streams: deploy's {@code FinanceAgreementOnStreamsIT}.
  */
 @Tag("integration")
 @Timeout(300)

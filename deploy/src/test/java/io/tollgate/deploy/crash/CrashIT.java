@@ -9,6 +9,9 @@ import io.tollgate.deploy.ServiceSpec;
 import io.tollgate.deploy.TollgateCli;
 import io.tollgate.deploy.finance.Reconciliation;
 import io.tollgate.deploy.finance.TopicSnapshot;
+import io.tollgate.deploy.pipeline.BillingAdmin;
+import io.tollgate.deploy.pipeline.PlanMeter;
+import io.tollgate.deploy.pipeline.ServiceProcesses;
 import io.tollgate.localstack.Ports;
 import io.tollgate.localstack.junit.KafkaStack;
 import io.tollgate.localstack.junit.TollgateStackExtension;
@@ -67,7 +70,7 @@ class CrashIT {
     private static final Logger log = LoggerFactory.getLogger(CrashIT.class);
 
     static final String PLAN = "crash-pro";
-    static final Map<String, ExpectedBalances.MeterPrice> PRICES = prices();
+    static final Map<String, PlanMeter> PRICES = prices();
     static final List<String> CONSUMERS = List.of("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "cyberdyne");
     static final String CREDITS = "100.00";
     static final Duration READY = Duration.ofMinutes(3);
@@ -76,11 +79,11 @@ class CrashIT {
     /** The last this many batches of each share of the traffic are the window its fault strikes in, with calls in flight. */
     static final int STRIKE_WINDOW = 40;
 
-    private static Map<String, ExpectedBalances.MeterPrice> prices() {
-        Map<String, ExpectedBalances.MeterPrice> prices = new LinkedHashMap<>();
-        prices.put(CrashTraffic.REQUESTS, new ExpectedBalances.MeterPrice("0.002", 1, 1_000));
-        prices.put(CrashTraffic.INPUT_TOKENS, new ExpectedBalances.MeterPrice("0.50", 1_000_000, 0));
-        prices.put(CrashTraffic.OUTPUT_TOKENS, new ExpectedBalances.MeterPrice("1.50", 1_000_000, 0));
+    private static Map<String, PlanMeter> prices() {
+        Map<String, PlanMeter> prices = new LinkedHashMap<>();
+        prices.put(CrashTraffic.REQUESTS, new PlanMeter("0.002", 1, 1_000));
+        prices.put(CrashTraffic.INPUT_TOKENS, new PlanMeter("0.50", 1_000_000, 0));
+        prices.put(CrashTraffic.OUTPUT_TOKENS, new PlanMeter("1.50", 1_000_000, 0));
         return Map.copyOf(prices);
     }
 
@@ -111,7 +114,7 @@ class CrashIT {
         log.info("crash test: {} distinct calls, faults {}; service logs in {} (kept if the test fails)", plan.events(), plan.faults(),
                 dataDir.resolve("logs"));
         String adminToken = "crash-" + UUID.randomUUID();
-        CrashServices services = new CrashServices(TollgateCli.repoRoot(), dataDir, environments(stack, topics, dataDir, adminToken));
+        ServiceProcesses services = new ServiceProcesses(TollgateCli.repoRoot(), dataDir, environments(stack, topics, dataDir, adminToken));
         List<Long> pids;
         try {
             run(plan, stack, topics, services, adminToken, began);
@@ -128,14 +131,14 @@ class CrashIT {
         log.info("crash test passed in {} s", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began));
     }
 
-    private void run(CrashPlan plan, KafkaStack stack, CrashTopics topics, CrashServices services, String adminToken, long began)
+    private void run(CrashPlan plan, KafkaStack stack, CrashTopics topics, ServiceProcesses services, String adminToken, long began)
             throws Exception {
         ServiceSpec.ALL.forEach(services::start);
         ServiceSpec.ALL.forEach(spec -> services.awaitReady(spec, READY));
         log.info("services ready after {} s", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began));
 
         BillingAdmin billing = new BillingAdmin(services.url(ServiceSpec.BILLING_SERVICE), adminToken);
-        billing.putPlan(PLAN, PRICES);
+        billing.putPlan(PLAN, "month", PRICES);
         Map<String, Long> credits = new TreeMap<>();
         for (String consumer : CONSUMERS) {
             billing.putPrepaidConsumer(consumer, PLAN);
@@ -247,7 +250,7 @@ class CrashIT {
         }
     }
 
-    private static void inject(CrashPlan.Fault fault, KafkaStack stack, CrashServices services, CountDownLatch gate) {
+    private static void inject(CrashPlan.Fault fault, KafkaStack stack, ServiceProcesses services, CountDownLatch gate) {
         switch (fault) {
             case KILL_STREAMS -> {
                 services.kill(ServiceSpec.METERING_STREAMS);

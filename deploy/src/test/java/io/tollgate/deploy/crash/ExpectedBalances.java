@@ -1,7 +1,8 @@
 package io.tollgate.deploy.crash;
 
+import io.tollgate.deploy.pipeline.PlanMeter;
+
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,19 +10,11 @@ import java.util.TreeMap;
 
 /**
  * What every consumer's balance must say, computed here from the distinct calls sent and the plan's prices, in
- * {@link BigDecimal} and without any Tollgate code: per meter, billable = units beyond the included ones, charge =
- * billable x unitPrice / per rounded half-up to the micro-unit once per period total; spent is the sum of the meters'
+ * {@link BigDecimal} and without any Tollgate code ({@link PlanMeter#chargeMicros}): per meter, billable = units beyond
+ * the included ones, charge = billable x unitPrice / per rounded half-up to the micro-unit once per period total; spent is the sum of the meters'
  * charges, remaining = credits - spent.
  */
 final class ExpectedBalances {
-    record MeterPrice(String unitPrice, long per, long included) {
-        long chargeMicros(long units) {
-            BigDecimal billable = BigDecimal.valueOf(Math.max(0, units - included));
-            return billable.multiply(new BigDecimal(unitPrice)).divide(BigDecimal.valueOf(per), 6, RoundingMode.HALF_UP)
-                    .movePointRight(6).longValueExact();
-        }
-    }
-
     record Expected(String consumer, Map<String, Long> usage, long creditsMicros, long spentMicros) {
         long remainingMicros() {
             return creditsMicros - spentMicros;
@@ -32,7 +25,7 @@ final class ExpectedBalances {
     }
 
     /** Per consumer with at least one call; {@code calls} must be distinct (each id once) and in one billing period. */
-    static Map<String, Expected> of(Collection<CrashTraffic.Call> calls, Map<String, MeterPrice> plan, Map<String, Long> creditsMicros) {
+    static Map<String, Expected> of(Collection<CrashTraffic.Call> calls, Map<String, PlanMeter> plan, Map<String, Long> creditsMicros) {
         Map<String, Map<String, Long>> usage = new TreeMap<>();
         for (CrashTraffic.Call call : calls) {
             call.meters().forEach((meter, units) -> usage.computeIfAbsent(call.consumer(), c -> new TreeMap<>()).merge(meter, units, Long::sum));
@@ -41,7 +34,7 @@ final class ExpectedBalances {
         usage.forEach((consumer, units) -> {
             long spent = 0;
             for (Map.Entry<String, Long> meter : units.entrySet()) {
-                MeterPrice price = plan.get(meter.getKey());
+                PlanMeter price = plan.get(meter.getKey());
                 spent += price == null ? 0 : price.chargeMicros(meter.getValue());
             }
             expected.put(consumer, new Expected(consumer, Map.copyOf(units), creditsMicros.getOrDefault(consumer, 0L), spent));

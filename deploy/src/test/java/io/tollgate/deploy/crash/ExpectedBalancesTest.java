@@ -1,5 +1,6 @@
 package io.tollgate.deploy.crash;
 
+import io.tollgate.deploy.pipeline.PlanMeter;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -9,15 +10,15 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ExpectedBalancesTest {
-    static final Map<String, ExpectedBalances.MeterPrice> PLAN = Map.of(
-            "requests", new ExpectedBalances.MeterPrice("0.002", 1, 1_000),
-            "input_tokens", new ExpectedBalances.MeterPrice("0.50", 1_000_000, 0),
-            "output_tokens", new ExpectedBalances.MeterPrice("1.50", 1_000_000, 0));
+    static final Map<String, PlanMeter> PLAN = Map.of(
+            "requests", new PlanMeter("0.002", 1, 1_000),
+            "input_tokens", new PlanMeter("0.50", 1_000_000, 0),
+            "output_tokens", new PlanMeter("1.50", 1_000_000, 0));
     static final Instant T = Instant.parse("2026-11-21T10:00:00Z");
 
     @Test
     void chargesBillableUnitsOnceFromThePeriodTotalRoundedHalfUpToTheMicro() {
-        ExpectedBalances.MeterPrice input = PLAN.get("input_tokens");
+        PlanMeter input = PLAN.get("input_tokens");
         assertThat(input.chargeMicros(1)).as("0.5 micro rounds up").isEqualTo(1);
         assertThat(input.chargeMicros(3)).as("1.5 micro rounds up").isEqualTo(2);
         assertThat(input.chargeMicros(1_000_000)).isEqualTo(500_000);

@@ -46,6 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code ./tollgate reconcile} against a real broker: inputs (usage.events with duplicates and late events,
  * billing.accounts) and outputs (usage.hourly, billing.balances) produced here the way the services write them,
  * with charges computed in BigDecimal. Reconcile finds no difference, then names the one hour that was altered.
+ * The same on outputs produced by a real metering-streams: {@link ReconcileOnStreamsIT}.
  */
 @Tag("integration")
 @Timeout(300)

@@ -1,4 +1,4 @@
-package io.tollgate.deploy.crash;
+package io.tollgate.deploy.pipeline;
 
 import io.tollgate.deploy.ServiceSpec;
 import io.tollgate.localstack.JavaRuntime;
@@ -25,13 +25,13 @@ import java.util.Map;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The three services as separate OS processes ({@code java -jar}), each restartable with the same environment, port
+ * Tollgate services as separate OS processes ({@code java -jar}), each restartable with the same environment, port
  * and state directory. The jars are copied first, so that a rebuild in the work tree cannot swap a jar between a
  * kill and the restart. {@link #close()} stops every process ever started; a shutdown hook does the same if the test
  * JVM is ended before that.
  */
-final class CrashServices implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(CrashServices.class);
+public final class ServiceProcesses implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ServiceProcesses.class);
     private static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC");
 
     private final Path dataDir;
@@ -41,10 +41,10 @@ final class CrashServices implements AutoCloseable {
     private final Map<ServiceSpec, ManagedProcess> running = new LinkedHashMap<>();
     private final List<ManagedProcess> started = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-    private final Thread killOnExit = new Thread(this::killAll, "tollgate-crash-services-exit");
+    private final Thread killOnExit = new Thread(this::killAll, "tollgate-service-processes-exit");
 
     /** @param environments per service, everything but its port (chosen here, free) */
-    CrashServices(Path repoRoot, Path dataDir, Map<ServiceSpec, Map<String, String>> environments) {
+    public ServiceProcesses(Path repoRoot, Path dataDir, Map<ServiceSpec, Map<String, String>> environments) {
         this.dataDir = dataDir;
         try {
             Files.createDirectories(dataDir.resolve("jars"));
@@ -70,11 +70,11 @@ final class CrashServices implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
-    String url(ServiceSpec spec) {
+    public String url(ServiceSpec spec) {
         return "http://" + Ports.LOOPBACK + ":" + ports.get(spec);
     }
 
-    synchronized void start(ServiceSpec spec) {
+    public synchronized void start(ServiceSpec spec) {
         if (running.containsKey(spec) && running.get(spec).isAlive()) {
             throw new IllegalStateException(spec.name() + " is already running");
         }
@@ -91,7 +91,7 @@ final class CrashServices implements AutoCloseable {
     }
 
     /** SIGKILL ({@code Process.destroyForcibly()}): no shutdown hook, no flush, no commit, no leaving the group. */
-    synchronized void kill(ServiceSpec spec) {
+    public synchronized void kill(ServiceSpec spec) {
         ManagedProcess process = running.remove(spec);
         if (process == null || !process.isAlive()) {
             throw new IllegalStateException(spec.name() + " is not running, cannot kill it"
@@ -102,7 +102,7 @@ final class CrashServices implements AutoCloseable {
     }
 
     /** Waits until {@code GET /readyz} answers 200; fails at once, with its log, if the process exits. */
-    void awaitReady(ServiceSpec spec, Duration atMost) {
+    public void awaitReady(ServiceSpec spec, Duration atMost) {
         ManagedProcess process;
         synchronized (this) {
             process = running.get(spec);
@@ -122,7 +122,7 @@ final class CrashServices implements AutoCloseable {
     }
 
     /** Every service still runs: none exited by itself during a fault it should have ridden out. */
-    synchronized void requireAllAlive() {
+    public synchronized void requireAllAlive() {
         running.forEach((spec, process) -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException(spec.name() + " (pid " + process.pid() + ") exited by itself; its log "
@@ -132,11 +132,11 @@ final class CrashServices implements AutoCloseable {
     }
 
     /** Pids of every process started, killed or not: each must be gone after {@link #close()}. */
-    synchronized List<Long> pids() {
+    public synchronized List<Long> pids() {
         return started.stream().map(ManagedProcess::pid).toList();
     }
 
-    List<Integer> ports() {
+    public List<Integer> ports() {
         return List.copyOf(ports.values());
     }
 
