@@ -93,6 +93,8 @@ public final class FailoverRun {
         }
     }
 
+    /** Balance queries take an admin token; the instances accept this one. */
+    private static final String ADMIN_TOKEN = "failover-" + UUID.randomUUID();
     private final String bootstrap;
     private final String registry;
     private final Path work;
@@ -197,6 +199,7 @@ public final class FailoverRun {
         env.put(EnvConfig.envName(MeteringConfig.APPLICATION_ID), applicationId);
         env.put(EnvConfig.envName(MeteringConfig.STATE_DIR), stateDir.toString());
         env.put(EnvConfig.envName(MeteringConfig.HTTP_PORT), Integer.toString(freePort()));
+        env.put(EnvConfig.envName(MeteringConfig.ADMIN_TOKENS), ADMIN_TOKEN);
         env.put(EnvConfig.envName(MeteringConfig.TOPIC_USAGE_EVENTS), topics.usageEvents());
         env.put(EnvConfig.envName(MeteringConfig.TOPIC_BILLING_ACCOUNTS), topics.billingAccounts());
         env.put(EnvConfig.envName(MeteringConfig.TOPIC_BALANCES), topics.balances());
@@ -310,7 +313,8 @@ public final class FailoverRun {
 
         private int status(String path) {
             try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5))
+                                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode();
             } catch (IOException e) {
                 return -1;
